@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test layer: unit (sanitized), a short fuzz run, integration (sanitized hookd), end-to-end
+# (release hookd: the Svix and Standard Webhooks npm clients, and the portal in Chromium).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+status=0
+run() {
+  local name=$1
+  shift
+  echo "== $name"
+  "$@" || { echo "== $name FAILED"; status=1; }
+}
+run "unit tests" bash -c 'cd build-test && ctest --output-on-failure -j "$(nproc)"'
+run "fuzz (short run; FUZZ_SECONDS=600 tests/fuzz/run.sh for a long one)" env FUZZ_SECONDS="${FUZZ_SECONDS:-10}" tests/fuzz/run.sh
+run "integration tests" env HOOKD_BIN="$PWD/build-test/hookd" node --test --test-concurrency=1 tests/integration/
+for suite in tests/e2e tests/e2e-portal; do
+  if compgen -G "$suite/*.test.mjs" >/dev/null; then
+    run "end-to-end: $suite" env HOOKD_BIN="$PWD/build/hookd" node --test --test-concurrency=1 "$suite/"
+  fi
+done
+exit $status

@@ -1,0 +1,39 @@
+#include "api/ingest.hpp"
+
+#include "core/filter.hpp"
+
+namespace hookd::api {
+
+Result<store::CreatedMessage> ingest(ApiContext& ctx, PayloadValidator& validator, IngestRequest&& request) {
+  auto type = ctx.store.get_event_type(request.event_type);
+  if (!type) {
+    if (type.error().kind == ErrorKind::not_found) {
+      return invalid("eventType", "unknown event type: " + request.event_type);
+    }
+    return std::unexpected(type.error());
+  }
+  if (type->archived) return invalid("eventType", "event type is archived: " + request.event_type);
+  std::optional<ValidationMode> tenant_mode;
+  if (auto setting = ctx.store.get_setting(tenant_validation_key(request.app_id)); setting && *setting) {
+    tenant_mode = parse_validation_mode(**setting);
+  }
+  if (auto r = validator.check(*type, request.payload, tenant_mode); !r) return std::unexpected(r.error());
+
+  store::NewMessage out;
+  Message& m = out.message;
+  m.id = request.message_id ? *request.message_id : ctx.ids.next(id_prefix::message);
+  m.app_id = request.app_id;
+  m.event_id = std::move(request.event_id);
+  m.event_type = std::move(request.event_type);
+  m.payload = std::move(request.payload);
+  m.channels = std::move(request.channels);
+  m.created_at = request.created_at ? *request.created_at : ctx.clock.now();
+
+  auto endpoints = ctx.store.all_endpoints(m.app_id);
+  if (!endpoints) return std::unexpected(endpoints.error());
+  for (const auto& e : *endpoints)
+    if (endpoint_wants(e, m)) out.endpoint_ids.push_back(e.id);
+  return ctx.store.create_message(out);
+}
+
+}  // namespace hookd::api

@@ -1,0 +1,24 @@
+#pragma once
+// Accepting a message: check its type, validate its payload, compute the fan-out, store it durably.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/context.hpp"
+#include "api/payload_validation.hpp"
+
+namespace hookd::api {
+
+struct IngestRequest {
+  std::string app_id;
+  std::string event_type;
+  std::string payload;  // minified JSON text, delivered byte for byte
+  std::optional<std::string> event_id;
+  std::optional<std::vector<std::string>> channels;
+  std::optional<std::string> message_id;  // preassigned (the native API puts it in the envelope)
+  std::optional<TimePoint> created_at;
+};
+
+Result<store::CreatedMessage> ingest(ApiContext& ctx, PayloadValidator& validator, IngestRequest&& request);
+
+}  // namespace hookd::api

@@ -1,0 +1,42 @@
+#pragma once
+// The HTTP server: Boost.Beast sessions on C++20 coroutines. Sessions only do I/O; each request is handed to
+// the handler on a worker pool (handlers may block on the store), then the answer is written back.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/http.hpp"
+#include "core/result.hpp"
+
+namespace hookd::api {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8071;
+  std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_header_bytes = 16 * 1024;
+  int io_threads = 2;
+  int worker_threads = 32;  // concurrent handlers; group commit batches their writes
+};
+
+using RequestHandler = std::function<Response(Request&)>;
+
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, RequestHandler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  Result<void> listen();       // binds; port 0 picks a free one
+  std::uint16_t port() const;  // the bound port
+  void run();                  // serves until stop(); returns after connections are closed
+  void stop();                 // thread-safe
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hookd::api

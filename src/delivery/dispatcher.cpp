@@ -1,0 +1,341 @@
+#include "delivery/dispatcher.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "core/time_format.hpp"
+#include "delivery/request_builder.hpp"
+#include "delivery/retry_decision.hpp"
+#include "store/operational.hpp"
+
+namespace hookd::delivery {
+namespace {
+
+constexpr auto kCacheTtl = std::chrono::seconds(2);  // event types' form names (rarely change)
+
+std::string headers_json(const std::vector<std::pair<std::string, std::string>>& headers) {
+  boost::json::object o;
+  for (const auto& [k, v] : headers) o[k] = v;
+  return boost::json::serialize(o);
+}
+
+}  // namespace
+
+struct Dispatcher::InFlight {
+  store::ClaimedDelivery claimed;
+  Endpoint endpoint;
+  std::string form_type;
+  bool pinging = false;
+  OutboundRequest request;  // as sent, for the attempt record
+  TimePoint started{};
+};
+
+Dispatcher::Dispatcher(store::Store& store, HttpClient& client, const Clock& clock, RandomSource& random,
+                       IdGenerator& ids, DeliveryMetrics& metrics, DispatcherOptions options)
+    : store_(store),
+      client_(client),
+      clock_(clock),
+      random_(random),
+      ids_(ids),
+      metrics_(metrics),
+      options_(std::move(options)) {}
+
+Dispatcher::~Dispatcher() {
+  stop();
+}
+
+void Dispatcher::start() {
+  // What this node had in flight when it last stopped (or died) is due again now.
+  if (auto released = store_.release_leases(options_.node_id, clock_.now()); !released) {
+    spdlog::error("releasing this node's leases failed: {}", released.error().detail);
+  } else if (*released > 0) {
+    spdlog::info("resuming {} deliveries that were in flight when this node last stopped", *released);
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+void Dispatcher::stop() {
+  {
+    std::lock_guard lock(mailbox_->mutex);
+    mailbox_->stopping = true;
+  }
+  mailbox_->cv.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Dispatcher::wake() {
+  {
+    std::lock_guard lock(mailbox_->mutex);
+    mailbox_->woken = true;
+  }
+  mailbox_->cv.notify_all();
+}
+
+void Dispatcher::run() {
+  std::optional<TimePoint> drain_deadline;
+  while (true) {
+    std::vector<Completion> completions;
+    bool stopping = false;
+    {
+      std::unique_lock lock(mailbox_->mutex);
+      auto wait_until = std::chrono::steady_clock::now() + options_.idle_poll;
+      mailbox_->cv.wait_until(lock, wait_until, [&] {
+        return mailbox_->woken || !mailbox_->completions.empty() || mailbox_->stopping;
+      });
+      completions.swap(mailbox_->completions);
+      mailbox_->woken = false;
+      stopping = mailbox_->stopping;
+    }
+    std::vector<store::AttemptOutcome> outcomes;
+    for (auto& c : completions) handle(std::move(c), outcomes);
+    if (!outcomes.empty()) {
+      if (auto r = store_.record_outcomes(outcomes); !r) {
+        // The deliveries keep their lease and are retried when it expires: nothing is lost.
+        spdlog::error("recording {} attempt outcomes failed: {}", outcomes.size(), r.error().detail);
+      }
+    }
+    if (stopping) {
+      if (!drain_deadline) drain_deadline = clock_.now() + options_.drain_timeout;
+      if (in_flight_.empty() || clock_.now() >= *drain_deadline) break;
+      continue;
+    }
+    claim_more();
+  }
+  if (!in_flight_.empty())
+    spdlog::warn("stopping with {} deliveries in flight; their leases will expire", in_flight_.size());
+}
+
+void Dispatcher::claim_more() {
+  // Keep claiming while batches come back full and there is room: a backlog drains without waiting.
+  for (int round = 0; round < 8 && in_flight_.size() < options_.max_in_flight; ++round) {
+    store::ClaimOptions claim;
+    // A batch may hold one endpoint's rows only, so it is no larger than the per-endpoint cap: the cap then
+    // holds within a factor of two, and what a crash can repeat (sent but not yet recorded) stays small.
+    claim.limit = static_cast<int>(std::min<std::size_t>(
+        {static_cast<std::size_t>(options_.claim_batch),
+         static_cast<std::size_t>(options_.per_endpoint_limit), options_.max_in_flight - in_flight_.size()}));
+    claim.lease = options_.lease;
+    claim.owner = options_.node_id;
+    for (const auto& [id, count] : per_endpoint_)
+      if (count >= options_.per_endpoint_limit) claim.skip_endpoint_ids.push_back(id);
+    auto now = clock_.now();
+    auto claimed = store_.claim_due(now, claim);
+    // Endpoints are read afresh for every batch (once per distinct endpoint), so a rotated secret, a new URL
+    // or new headers apply to the very next delivery.
+    endpoint_cache_.clear();
+    if (!claimed) {
+      spdlog::error("claiming deliveries failed: {}", claimed.error().detail);
+      return;
+    }
+    std::vector<store::AttemptOutcome> immediate;
+    for (auto& c : *claimed) {
+      auto flight = std::make_unique<InFlight>();
+      flight->claimed = std::move(c);
+      flight->started = now;
+      const Endpoint* e = endpoint(flight->claimed.delivery.endpoint_id);
+      if (!e || (e->disabled && !flight->claimed.delivery.manual)) {
+        // Deleted or disabled meanwhile: the delivery ends without a request.
+        OutboundResponse none;
+        none.error = ErrorClass::other;
+        none.error_detail = e ? "endpoint disabled" : "endpoint deleted";
+        Endpoint placeholder;
+        placeholder.id = flight->claimed.delivery.endpoint_id;
+        flight->endpoint = e ? *e : placeholder;
+        auto outcome = outcome_for(*flight, none, {}, ErrorClass::other);
+        outcome.next_status = DeliveryStatus::failed;
+        outcome.next_attempt_at.reset();
+        outcome.disable_endpoint = false;
+        immediate.push_back(std::move(outcome));
+        continue;
+      }
+      flight->endpoint = *e;
+      if (e->body_format == BodyFormat::form)
+        flight->form_type = form_type(flight->claimed.message.event_type);
+      AttemptInput input{flight->claimed.message, flight->endpoint, flight->form_type, now,
+                         options_.request_timeout};
+      auto request = e->verification_ping ? build_ping_request(input) : build_delivery_request(input);
+      flight->pinging = e->verification_ping;
+      if (!request) {
+        OutboundResponse bad;
+        bad.error = ErrorClass::other;
+        bad.error_detail = "cannot build the request: " + request.error().detail;
+        immediate.push_back(outcome_for(*flight, bad, {}, ErrorClass::other));
+        continue;
+      }
+      auto id = flight->claimed.delivery.id;
+      auto& slot = in_flight_[id];
+      slot = std::move(flight);
+      ++per_endpoint_[slot->endpoint.id];
+      send(*slot, std::move(*request));
+    }
+    if (!immediate.empty()) {
+      if (auto r = store_.record_outcomes(immediate); !r)
+        spdlog::error("recording outcomes failed: {}", r.error().detail);
+    }
+    if (static_cast<int>(claimed->size()) < claim.limit) return;
+  }
+}
+
+void Dispatcher::send(InFlight& flight, OutboundRequest request) {
+  flight.request = request;
+  std::weak_ptr<Mailbox> mailbox = mailbox_;
+  auto id = flight.claimed.delivery.id;
+  client_.submit(std::move(request), [mailbox, id](OutboundResponse response) {
+    auto box = mailbox.lock();
+    if (!box) return;
+    {
+      std::lock_guard lock(box->mutex);
+      box->completions.push_back(Completion{id, std::move(response)});
+    }
+    box->cv.notify_all();
+  });
+}
+
+void Dispatcher::handle(Completion&& completion, std::vector<store::AttemptOutcome>& outcomes) {
+  auto it = in_flight_.find(completion.delivery_id);
+  if (it == in_flight_.end()) return;
+  InFlight& flight = *it->second;
+  const auto& response = completion.response;
+  if (flight.pinging) {
+    if (is_success(response, flight.endpoint.success_rule)) {
+      // The receiver accepted the ping: now the delivery itself.
+      flight.pinging = false;
+      auto now = clock_.now();
+      AttemptInput input{flight.claimed.message, flight.endpoint, flight.form_type, now,
+                         options_.request_timeout};
+      if (auto request = build_delivery_request(input)) {
+        send(flight, std::move(*request));
+        return;
+      }
+    }
+    outcomes.push_back(outcome_for(flight, response, flight.request, ErrorClass::verification_failed));
+  } else {
+    outcomes.push_back(outcome_for(flight, response, flight.request, ErrorClass::none));
+  }
+  if (--per_endpoint_[flight.endpoint.id] <= 0) per_endpoint_.erase(flight.endpoint.id);
+  in_flight_.erase(it);
+}
+
+store::AttemptOutcome Dispatcher::outcome_for(const InFlight& flight, const OutboundResponse& response,
+                                              const OutboundRequest& request, ErrorClass error_override) {
+  const auto& delivery = flight.claimed.delivery;
+  auto now = clock_.now();
+  bool success = error_override == ErrorClass::none && is_success(response, flight.endpoint.success_rule);
+  ErrorClass error = response.error;
+  if (error_override != ErrorClass::none)
+    error = error_override;
+  else if (!success && error == ErrorClass::none)
+    error = ErrorClass::http_status;  // e.g. 200 with empty body
+
+  store::AttemptOutcome out;
+  Attempt& a = out.attempt;
+  a.id = ids_.next(id_prefix::attempt);
+  a.msg_id = delivery.msg_id;
+  a.endpoint_id = delivery.endpoint_id;
+  a.app_id = delivery.app_id;
+  a.url = flight.endpoint.url;
+  a.timestamp = flight.started;
+  a.status = success ? AttemptStatus::success : AttemptStatus::fail;
+  a.response_status_code = response.status;
+  a.response_body = response.body;
+  a.response_headers_json = headers_json(response.headers);
+  a.request_headers_json = headers_json(request.headers);
+  if (request.body != flight.claimed.message.payload) a.request_body = request.body;
+  a.duration_ms = static_cast<int>((now - flight.started).count());
+  a.error = success ? ErrorClass::none : error;
+  a.error_detail = response.error_detail;
+  if (error_override == ErrorClass::verification_failed && a.error_detail.empty()) {
+    a.error_detail = "verification ping refused (status " + std::to_string(response.status) + ")";
+  }
+  a.trigger = delivery.manual ? TriggerType::manual : TriggerType::scheduled;
+
+  Decision d = decide(
+      DecisionInput{delivery, flight.endpoint, AttemptResult{success, response.status, response.retry_after},
+                    now, options_.schedule, options_.disable_after},
+      random_);
+  out.delivery_id = delivery.id;
+  out.next_status = d.next_status;
+  out.next_attempt_at = d.next_attempt_at;
+  out.endpoint_succeeded = success;
+  out.disable_endpoint = d.disable_endpoint && !flight.endpoint.disabled;
+  metrics_.record_attempt(success, a.error, Millis(a.duration_ms));
+  if (d.next_status == DeliveryStatus::failed) metrics_.record_given_up();
+  notify_operator(flight, out, response.status);
+  // Keep the cached failing streak in step with what record_outcomes writes, so the next outcome of this
+  // endpoint sees it without waiting for the cache to refresh.
+  if (auto cached = endpoint_cache_.find(flight.endpoint.id);
+      cached != endpoint_cache_.end() && cached->second.second) {
+    auto& since = cached->second.second->failing_since;
+    if (success)
+      since.reset();
+    else if (!since)
+      since = a.timestamp;
+  }
+  if (out.disable_endpoint) {
+    metrics_.record_endpoint_disabled();
+    spdlog::warn("endpoint {} of app {} disabled: {}", flight.endpoint.id, flight.endpoint.app_id,
+                 response.status == 410 ? "the receiver answered 410 Gone" : "failing for too long");
+    endpoint_cache_.erase(flight.endpoint.id);
+  }
+  return out;
+}
+
+// Svix's operational events for this outcome: failing (4th failed try), exhausted, recovered, disabled.
+void Dispatcher::notify_operator(const InFlight& flight, const store::AttemptOutcome& out, int status) {
+  const auto& d = flight.claimed.delivery;
+  const Attempt& a = out.attempt;
+  auto emit = [&](std::string_view type) {
+    boost::json::object data{
+        {"appId", d.app_id},
+        {"msgId", d.msg_id},
+        {"msgEventId", flight.claimed.message.event_id ? boost::json::value(*flight.claimed.message.event_id)
+                                                       : boost::json::value(nullptr)},
+        {"endpointId", d.endpoint_id},
+        {"lastAttempt",
+         {{"id", a.id}, {"responseStatusCode", status}, {"timestamp", format_rfc3339(a.timestamp)}}}};
+    store::emit_operational(store_, ids_, clock_.now(), d.app_id, type, boost::json::serialize(data));
+  };
+  bool success = a.status == AttemptStatus::success;
+  if (success && flight.endpoint.failing_since) emit("message.attempt.recovered");
+  if (!success && !d.manual && out.next_status == DeliveryStatus::failed) emit("message.attempt.exhausted");
+  if (!success && !d.manual && out.next_status == DeliveryStatus::pending && d.attempt_count + 1 == 4) {
+    emit("message.attempt.failing");
+  }
+  if (out.disable_endpoint) {
+    boost::json::object data{
+        {"appId", d.app_id},
+        {"endpointId", d.endpoint_id},
+        {"failSince", format_rfc3339(flight.endpoint.failing_since.value_or(a.timestamp))}};
+    store::emit_operational(store_, ids_, clock_.now(), d.app_id, "endpoint.disabled",
+                            boost::json::serialize(data));
+  }
+}
+
+const Endpoint* Dispatcher::endpoint(const std::string& id) {
+  auto now = clock_.now();
+  auto it = endpoint_cache_.find(id);
+  if (it == endpoint_cache_.end() || now - it->second.first > kCacheTtl) {
+    auto e = store_.get_endpoint_by_id(id);
+    std::optional<Endpoint> value;
+    if (e)
+      value = std::move(*e);
+    else if (e.error().kind != ErrorKind::not_found)
+      spdlog::error("loading endpoint {}: {}", id, e.error().detail);
+    it = endpoint_cache_.insert_or_assign(id, std::pair{now, std::move(value)}).first;
+  }
+  return it->second.second ? &*it->second.second : nullptr;
+}
+
+std::string Dispatcher::form_type(const std::string& event_type) {
+  auto now = clock_.now();
+  auto it = form_type_cache_.find(event_type);
+  if (it == form_type_cache_.end() || now - it->second.first > kCacheTtl) {
+    auto t = store_.get_event_type(event_type);
+    std::string name = t && !t->form_type.empty() ? t->form_type : event_type;
+    it = form_type_cache_.insert_or_assign(event_type, std::pair{now, name}).first;
+  }
+  return it->second.second;
+}
+
+}  // namespace hookd::delivery

@@ -1,0 +1,89 @@
+#pragma once
+// The dispatcher: claims due deliveries from the store (the queue), sends them through the HTTP client with
+// bounded concurrency per endpoint and overall, and records every attempt with its retry decision.
+// One thread owns all dispatch state; HTTP completions come back through a mailbox.
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/ids.hpp"
+#include "core/retry.hpp"
+#include "delivery/delivery_metrics.hpp"
+#include "delivery/http_client.hpp"
+#include "store/store.hpp"
+
+namespace hookd::delivery {
+
+struct DispatcherOptions {
+  RetrySchedule schedule = RetrySchedule::standard();
+  Millis request_timeout{15000};
+  int claim_batch = 512;
+  Millis lease{std::chrono::seconds(60)};  // longer than request_timeout plus a ping
+  std::size_t max_in_flight = 4096;
+  int per_endpoint_limit = 64;  // a slow endpoint holds at most this many of the max_in_flight slots
+  Millis disable_after{std::chrono::hours(24 * 5)};
+  Millis idle_poll{std::chrono::seconds(1)};  // re-check the queue at least this often
+  Millis drain_timeout{std::chrono::seconds(10)};
+  std::string node_id = "local";
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(store::Store& store, HttpClient& client, const Clock& clock, RandomSource& random,
+             IdGenerator& ids, DeliveryMetrics& metrics, DispatcherOptions options);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  void start();
+  // Stops claiming, waits (bounded) for requests in flight and records them. Unfinished ones keep their
+  // lease and are taken again after it expires: at-least-once.
+  void stop();
+  void wake();  // new work is due
+
+ private:
+  struct InFlight;
+  struct Completion {
+    std::int64_t delivery_id;
+    OutboundResponse response;
+  };
+  // Shared with HTTP callbacks, which may outlive a stopped dispatcher.
+  struct Mailbox {
+    std::mutex mutex;  // guards the fields below
+    std::condition_variable cv;
+    std::vector<Completion> completions;
+    bool woken = false;
+    bool stopping = false;
+  };
+
+  void run();
+  void claim_more();
+  void send(InFlight& flight, OutboundRequest request);
+  void handle(Completion&& completion, std::vector<store::AttemptOutcome>& outcomes);
+  store::AttemptOutcome outcome_for(const InFlight& flight, const OutboundResponse& response,
+                                    const OutboundRequest& request, ErrorClass error_override);
+  void notify_operator(const InFlight& flight, const store::AttemptOutcome& outcome, int status);
+  const Endpoint* endpoint(const std::string& id);
+  std::string form_type(const std::string& event_type);
+
+  store::Store& store_;
+  HttpClient& client_;
+  const Clock& clock_;
+  RandomSource& random_;
+  IdGenerator& ids_;
+  DeliveryMetrics& metrics_;
+  DispatcherOptions options_;
+  std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
+  std::thread thread_;
+
+  // Owned by the dispatcher thread.
+  std::map<std::int64_t, std::unique_ptr<InFlight>> in_flight_;
+  std::map<std::string, int> per_endpoint_;
+  std::map<std::string, std::pair<TimePoint, std::optional<Endpoint>>> endpoint_cache_;
+  std::map<std::string, std::pair<TimePoint, std::string>> form_type_cache_;
+};
+
+}  // namespace hookd::delivery

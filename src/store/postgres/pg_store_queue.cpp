@@ -1,0 +1,218 @@
+// The delivery queue: claims under a lease, outcomes, manual resends and recovery. Several nodes share one
+// queue: claim_due locks the rows it takes with FOR UPDATE SKIP LOCKED, so concurrent claims from any
+// number of nodes never take the same row, and never wait for each other either.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <utility>
+
+#include "store/row_mapping.hpp"
+#include "store/postgres/pg_store_impl.hpp"
+
+namespace hookd::store::postgres {
+namespace {
+
+// Due rows are pending and due, or sending under a lease that ran out (the node that held it died).
+// FIFO endpoints: only the oldest unfinished delivery is eligible, and none while another one of the
+// endpoint's deliveries is out under a live lease. This holds across nodes: a row another claim has
+// locked but not committed yet is still pending (or sending) in this statement's snapshot, so it keeps
+// every younger row of its endpoint out; and a row that was finished meanwhile is re-checked under its
+// lock (READ COMMITTED re-evaluates the WHERE clause on the newest version of a row it locks).
+// One statement per status, so the pending one walks its partial index in due order and stops at the
+// limit instead of sorting every due row (30 ms against 5 ms for 20,000 due rows).
+// $1 now, $2 endpoint ids to skip, $3 limit, $4 lease_until, $5 owner.
+std::string claim_sql(std::string_view status_condition) {
+  return fmt::format(
+      "WITH due AS ("
+      " SELECT d.id FROM deliveries d"
+      " WHERE {} AND d.endpoint_id <> ALL ($2::text[])"
+      " AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.fifo AND ("
+      "  EXISTS (SELECT 1 FROM deliveries o WHERE o.endpoint_id = d.endpoint_id AND o.status IN (0, 1)"
+      "          AND o.id < d.id)"
+      "  OR EXISTS (SELECT 1 FROM deliveries o WHERE o.endpoint_id = d.endpoint_id AND o.status = 1"
+      "             AND o.id <> d.id AND o.lease_until >= $1)))"
+      " ORDER BY d.next_attempt_at, d.id LIMIT $3"
+      " FOR UPDATE OF d SKIP LOCKED) "
+      "UPDATE deliveries d SET status = 1, lease_until = $4, lease_owner = $5 "
+      "FROM due, messages m WHERE d.id = due.id AND m.id = d.msg_id "
+      "RETURNING d.id, d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempt_count, d.next_attempt_at, "
+      "d.manual, m.id, m.app_id, m.event_id, m.event_type, m.payload, m.channels, m.created_at",
+      status_condition);
+}
+// Expired leases first: they are rare, and the work of a dead node should not wait behind new work.
+const std::string kClaimLeaseExpired = claim_sql("d.status = 1 AND d.lease_until < $1");
+const std::string kClaimPending = claim_sql("d.status = 0 AND d.next_attempt_at <= $1");
+
+Result<std::string> resolve_endpoint_id(PgConnection& conn, std::string_view app_id,
+                                        std::string_view id_or_uid) {
+  return query_one<std::string>(
+      conn,
+      "SELECT id FROM endpoints WHERE app_id = $1 AND (id = $2 OR uid = $2) ORDER BY id = $2 DESC LIMIT 1",
+      Params(app_id, id_or_uid), "endpoint not found", [](const Row& row) { return row.text(0); });
+}
+
+Result<void> check(const Result<std::int64_t>& r) {
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+// One endpoint change caused by an outcome, applied after all the batch's delivery rows.
+enum class EndpointChange { succeeded, failed_at, disable };
+
+}  // namespace
+
+Result<std::vector<ClaimedDelivery>> PgStore::claim_due(TimePoint now, const ClaimOptions& options) {
+  if (options.limit <= 0) return std::vector<ClaimedDelivery>{};
+  return write([&](WriteTx& tx) -> Result<std::vector<ClaimedDelivery>> {
+    std::vector<ClaimedDelivery> claimed;
+    const std::string skip = text_array(options.skip_endpoint_ids);
+    for (const std::string* sql : {&kClaimLeaseExpired, &kClaimPending}) {
+      const int room = options.limit - static_cast<int>(claimed.size());
+      if (room <= 0) break;
+      auto result = tx.conn.exec(*sql, Params(now, skip, room, now + options.lease, options.owner));
+      if (!result) return std::unexpected(result.error());
+      for (int i = 0; i < result->rows(); ++i) {
+        Row row = result->row(i);
+        claimed.push_back(ClaimedDelivery{read_delivery(row, 0), read_message(row, 8)});
+      }
+    }
+    // RETURNING has no order of its own: oldest due first, as promised.
+    std::sort(claimed.begin(), claimed.end(), [](const ClaimedDelivery& a, const ClaimedDelivery& b) {
+      return std::pair(a.delivery.next_attempt_at, a.delivery.id) <
+             std::pair(b.delivery.next_attempt_at, b.delivery.id);
+    });
+    return claimed;
+  });
+}
+
+Result<void> PgStore::record_outcomes(std::span<const AttemptOutcome> outcomes) {
+  return write([&](WriteTx& tx) -> Result<void> {
+    // Endpoint rows are updated last and in id order, so two nodes recording batches that touch the same
+    // endpoints lock them in the same order and cannot deadlock; each endpoint's changes keep batch order.
+    std::map<std::string, std::vector<std::pair<EndpointChange, TimePoint>>> endpoint_changes;
+    for (const auto& o : outcomes) {
+      const Attempt& a = o.attempt;
+      auto updated =
+          execute(tx.conn,
+                  "UPDATE deliveries SET status = $1, attempt_count = attempt_count + $2, "
+                  "next_attempt_at = COALESCE($3::bigint, next_attempt_at), lease_until = NULL, "
+                  "lease_owner = NULL WHERE id = $4",
+                  Params(static_cast<int>(o.next_status), a.trigger == TriggerType::scheduled ? 1 : 0,
+                         o.next_attempt_at, o.delivery_id));
+      if (!updated) return std::unexpected(updated.error());
+      if (*updated == 0) continue;  // its endpoint or application was deleted meanwhile: nothing to log
+      auto inserted = execute(
+          tx.conn,
+          fmt::format("INSERT INTO attempts ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+                      "$13, $14, $15, $16)",
+                      kAttemptColumns),
+          Params(a.id, a.msg_id, a.endpoint_id, a.app_id, a.url, a.timestamp, static_cast<int>(a.status),
+                 a.response_status_code, a.response_body, a.response_headers_json, a.request_headers_json,
+                 a.request_body, a.duration_ms, to_string(a.error), a.error_detail,
+                 static_cast<int>(a.trigger)));
+      if (auto r = check(inserted); !r) return r;
+      auto& changes = endpoint_changes[a.endpoint_id];
+      if (o.endpoint_succeeded) {
+        changes.emplace_back(EndpointChange::succeeded, a.timestamp);
+      } else if (a.status != AttemptStatus::success) {
+        changes.emplace_back(EndpointChange::failed_at, a.timestamp);
+      }
+      if (o.disable_endpoint) changes.emplace_back(EndpointChange::disable, a.timestamp);
+    }
+    for (const auto& [endpoint_id, changes] : endpoint_changes) {
+      for (const auto& [change, at] : changes) {
+        Result<std::int64_t> r;
+        switch (change) {
+          case EndpointChange::succeeded:
+            r = execute(tx.conn, "UPDATE endpoints SET failing_since = NULL WHERE id = $1",
+                        Params(endpoint_id));
+            break;
+          case EndpointChange::failed_at:
+            r = execute(tx.conn,
+                        "UPDATE endpoints SET failing_since = COALESCE(failing_since, $1) WHERE id = $2",
+                        Params(at, endpoint_id));
+            break;
+          case EndpointChange::disable:
+            r = execute(tx.conn, "UPDATE endpoints SET disabled = true WHERE id = $1", Params(endpoint_id));
+            break;
+        }
+        if (auto c = check(r); !c) return c;
+      }
+    }
+    return {};
+  });
+}
+
+Result<std::optional<TimePoint>> PgStore::next_due_time() {
+  return read([&](PgConnection& conn) -> Result<std::optional<TimePoint>> {
+    // Besides pending rows, a sending row becomes claimable again just after its lease runs out.
+    auto result = conn.exec(
+        "SELECT LEAST((SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 0), "
+        "(SELECT MIN(lease_until) + 1 FROM deliveries WHERE status = 1))");
+    if (!result) return std::unexpected(result.error());
+    return result->row(0).optional_time(0);
+  });
+}
+
+Result<EndpointStats> PgStore::queue_depth() {
+  return read([&](PgConnection& conn) {
+    return count_deliveries_by_status(conn, "SELECT status, COUNT(*) FROM deliveries GROUP BY status",
+                                      Params());
+  });
+}
+
+Result<void> PgStore::enqueue_resend(std::string_view app_id, std::string_view msg_id,
+                                     std::string_view endpoint_id, TimePoint now) {
+  return write([&](WriteTx& tx) -> Result<void> {
+    auto msg = query_one<std::string>(tx.conn, "SELECT id FROM messages WHERE id = $1 AND app_id = $2",
+                                      Params(msg_id, app_id), "message not found",
+                                      [](const Row& row) { return row.text(0); });
+    if (!msg) return std::unexpected(msg.error());
+    auto ep = resolve_endpoint_id(tx.conn, app_id, endpoint_id);
+    if (!ep) return std::unexpected(ep.error());
+    // A new row (a larger id than the message's own deliveries): one attempt, never retried.
+    auto inserted = execute(tx.conn,
+                            "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, "
+                            "next_attempt_at, manual, created_at) VALUES ($1, $2, $3, 0, 0, $4, true, $4)",
+                            Params(*msg, *ep, app_id, now));
+    if (auto r = check(inserted); !r) return r;
+    tx.added_due_work = true;
+    return {};
+  });
+}
+
+Result<int> PgStore::recover_failed(std::string_view app_id, std::string_view endpoint_id, TimePoint since,
+                                    std::optional<TimePoint> until, TimePoint now) {
+  return write([&](WriteTx& tx) -> Result<int> {
+    auto ep = resolve_endpoint_id(tx.conn, app_id, endpoint_id);
+    if (!ep) return std::unexpected(ep.error());
+    // Manual resends are left alone: recovering the message's own delivery already sends it again.
+    auto changed =
+        execute(tx.conn,
+                "UPDATE deliveries SET status = 0, next_attempt_at = $1, attempt_count = 0, "
+                "lease_until = NULL, lease_owner = NULL "
+                "WHERE endpoint_id = $2 AND status = 3 AND NOT manual AND msg_id IN "
+                "(SELECT id FROM messages WHERE app_id = $3 AND created_at >= $4 AND created_at < $5)",
+                Params(now, *ep, app_id, since,
+                       until ? to_millis(*until) : std::numeric_limits<std::int64_t>::max()));
+    if (!changed) return std::unexpected(changed.error());
+    tx.added_due_work = *changed > 0;
+    return static_cast<int>(*changed);
+  });
+}
+
+Result<int> PgStore::release_leases(std::string_view owner, TimePoint now) {
+  return write([&](WriteTx& tx) -> Result<int> {
+    auto changed = execute(tx.conn,
+                           "UPDATE deliveries SET status = 0, next_attempt_at = $1, lease_until = NULL, "
+                           "lease_owner = NULL WHERE status = 1 AND lease_owner = $2",
+                           Params(now, owner));
+    if (!changed) return std::unexpected(changed.error());
+    tx.added_due_work = *changed > 0;
+    return static_cast<int>(*changed);
+  });
+}
+
+}  // namespace hookd::store::postgres

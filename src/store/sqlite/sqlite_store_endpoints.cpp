@@ -1,0 +1,175 @@
+// Endpoints: always read and written within one application.
+#include <fmt/format.h>
+
+#include "store/sqlite/sqlite_query.hpp"
+#include "store/row_mapping.hpp"
+#include "store/sqlite/sqlite_store_impl.hpp"
+
+namespace hookd::store::sqlite {
+namespace {
+
+const std::string kSelectEndpoint = fmt::format(
+    "SELECT {} FROM endpoints WHERE app_id = ?1 AND (id = ?2 OR uid = ?2) ORDER BY id = ?2 DESC LIMIT 1",
+    kEndpointColumns);
+
+Result<Endpoint> find_endpoint(Database& db, std::string_view app_id, std::string_view id_or_uid) {
+  return query_one<Endpoint>(db, kSelectEndpoint, "endpoint not found", read_endpoint, app_id, id_or_uid);
+}
+
+Error uid_conflict(Error error, const Endpoint& ep) {
+  return rename_conflict(
+      std::move(error), "conflict",
+      fmt::format("an endpoint with uid '{}' already exists in this application", ep.uid.value_or(ep.id)));
+}
+
+// Adds COUNT(*) by status rows of `statement` into `stats`.
+Result<EndpointStats> count_by_status(StatementRef& statement) {
+  EndpointStats stats;
+  while (true) {
+    auto row = statement->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return stats;
+    std::int64_t count = statement->int64(1);
+    switch (static_cast<DeliveryStatus>(statement->int32(0))) {
+      case DeliveryStatus::pending:
+        stats.pending += count;
+        break;
+      case DeliveryStatus::sending:
+        stats.sending += count;
+        break;
+      case DeliveryStatus::succeeded:
+        stats.success += count;
+        break;
+      case DeliveryStatus::failed:
+        stats.fail += count;
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+Result<EndpointStats> count_deliveries_by_status(Database& db, std::string_view sql,
+                                                 const std::vector<BindValue>& binds) {
+  auto statement = db.prepare(sql);
+  if (!statement) return std::unexpected(statement.error());
+  for (std::size_t i = 0; i < binds.size(); ++i) (*statement)->bind(static_cast<int>(i) + 1, binds[i]);
+  return count_by_status(*statement);
+}
+
+Result<Endpoint> SqliteStore::create_endpoint(const Endpoint& ep) {
+  return write([&](WriteTx& tx) -> Result<Endpoint> {
+    auto app = query_one<bool>(
+        tx.db, "SELECT 1 FROM applications WHERE id = ?", "application not found",
+        [](const Statement&) { return true; }, ep.app_id);
+    if (!app) return std::unexpected(app.error());
+    auto inserted = execute(
+        tx.db,
+        fmt::format("INSERT INTO endpoints ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    kEndpointColumns),
+        ep.id, ep.app_id, ep.uid, ep.url, ep.description, encode_list(ep.event_types),
+        encode_list(ep.channels), ep.disabled, ep.rate_limit, ep.metadata_json, encode_headers(ep.headers),
+        encode_secrets(ep.secrets), to_db(ep.body_format), to_db(ep.success_rule), ep.verification_ping,
+        ep.auth_id, ep.auth_secret, ep.fifo, ep.failing_since, ep.created_at, ep.updated_at);
+    if (!inserted) return std::unexpected(uid_conflict(inserted.error(), ep));
+    return ep;
+  });
+}
+
+Result<Endpoint> SqliteStore::get_endpoint(std::string_view app_id, std::string_view id_or_uid) {
+  return read([&](Database& db) { return find_endpoint(db, app_id, id_or_uid); });
+}
+
+Result<Endpoint> SqliteStore::update_endpoint(const Endpoint& ep) {
+  return write([&](WriteTx& tx) -> Result<Endpoint> {
+    // Re-enabling an endpoint starts a new failing streak; otherwise failing_since is the dispatcher's
+    // (record_outcomes) and an API update must not overwrite what it wrote meanwhile.
+    auto updated = execute(
+        tx.db,
+        "UPDATE endpoints SET uid = ?, url = ?, description = ?, event_types = ?, channels = ?, "
+        "failing_since = CASE WHEN ? = 0 AND disabled = 1 THEN NULL ELSE failing_since END, disabled = ?, "
+        "rate_limit = ?, metadata = ?, headers = ?, secrets = ?, body_format = ?, success_rule = ?, "
+        "verification_ping = ?, auth_id = ?, auth_secret = ?, fifo = ?, updated_at = ? "
+        "WHERE app_id = ? AND id = ?",
+        ep.uid, ep.url, ep.description, encode_list(ep.event_types), encode_list(ep.channels), ep.disabled,
+        ep.disabled, ep.rate_limit, ep.metadata_json, encode_headers(ep.headers), encode_secrets(ep.secrets),
+        to_db(ep.body_format), to_db(ep.success_rule), ep.verification_ping, ep.auth_id, ep.auth_secret,
+        ep.fifo, ep.updated_at, ep.app_id, ep.id);
+    if (!updated) return std::unexpected(uid_conflict(updated.error(), ep));
+    if (*updated == 0) return not_found("endpoint not found");
+    return find_endpoint(tx.db, ep.app_id, ep.id);
+  });
+}
+
+Result<void> SqliteStore::delete_endpoint(std::string_view app_id, std::string_view id_or_uid) {
+  return write([&](WriteTx& tx) -> Result<void> {
+    auto ep = find_endpoint(tx.db, app_id, id_or_uid);
+    if (!ep) return std::unexpected(ep.error());
+    if (auto r =
+            execute(tx.db, "DELETE FROM attempts WHERE app_id = ? AND endpoint_id = ?", ep->app_id, ep->id);
+        !r) {
+      return std::unexpected(r.error());
+    }
+    if (auto r = execute(tx.db, "DELETE FROM deliveries WHERE endpoint_id = ?", ep->id); !r) {
+      return std::unexpected(r.error());
+    }
+    if (auto r = execute(tx.db, "DELETE FROM endpoints WHERE id = ?", ep->id); !r) {
+      return std::unexpected(r.error());
+    }
+    return {};
+  });
+}
+
+Result<Page<Endpoint>> SqliteStore::list_endpoints(std::string_view app_id, const PageRequest& page) {
+  return read([&](Database& db) {
+    QueryBuilder query(fmt::format("SELECT {} FROM endpoints", kEndpointColumns));
+    query.where("app_id = ?", std::string(app_id)).page("id", /*list_ascending=*/true, page);
+    return query.run_page<Endpoint>(db, read_endpoint);
+  });
+}
+
+Result<std::vector<Endpoint>> SqliteStore::all_endpoints(std::string_view app_id) {
+  return read([&](Database& db) -> Result<std::vector<Endpoint>> {
+    auto statement =
+        db.prepare(fmt::format("SELECT {} FROM endpoints WHERE app_id = ? ORDER BY id", kEndpointColumns));
+    if (!statement) return std::unexpected(statement.error());
+    (*statement)->bind_all(app_id);
+    std::vector<Endpoint> out;
+    while (true) {
+      auto row = (*statement)->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      out.push_back(read_endpoint(**statement));
+    }
+  });
+}
+
+Result<EndpointStats> SqliteStore::endpoint_stats(std::string_view app_id, std::string_view endpoint_id,
+                                                  std::optional<TimePoint> since,
+                                                  std::optional<TimePoint> until) {
+  return read([&](Database& db) -> Result<EndpointStats> {
+    auto ep = find_endpoint(db, app_id, endpoint_id);
+    if (!ep) return std::unexpected(ep.error());
+    std::string sql = "SELECT status, COUNT(*) FROM deliveries WHERE endpoint_id = ?";
+    std::vector<BindValue> binds{ep->id};
+    if (since) {
+      sql += " AND created_at >= ?";
+      binds.emplace_back(to_millis(*since));
+    }
+    if (until) {
+      sql += " AND created_at < ?";
+      binds.emplace_back(to_millis(*until));
+    }
+    sql += " GROUP BY status";
+    return count_deliveries_by_status(db, sql, binds);
+  });
+}
+
+Result<Endpoint> SqliteStore::get_endpoint_by_id(std::string_view endpoint_id) {
+  return read([&](Database& db) {
+    return query_one<Endpoint>(db, fmt::format("SELECT {} FROM endpoints WHERE id = ?", kEndpointColumns),
+                               "endpoint not found", read_endpoint, endpoint_id);
+  });
+}
+
+}  // namespace hookd::store::sqlite

@@ -1,0 +1,143 @@
+#pragma once
+// The SQLite Store: reads go to a pool of read-only connections, writes to the group-commit writer.
+// Its methods are spread over sqlite_store_*.cpp by resource; this header is private to src/store/sqlite.
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "store/sqlite/sqlite_read_pool.hpp"
+#include "store/sqlite/sqlite_writer.hpp"
+#include "store/store.hpp"
+
+namespace hookd::store::sqlite {
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<GroupCommitWriter> writer, std::unique_ptr<ReadPool> readers)
+      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+
+  Result<Application> create_application(const Application& app) override;
+  Result<Application> get_application(std::string_view id_or_uid) override;
+  Result<Application> update_application(const Application& app) override;
+  Result<void> delete_application(std::string_view app_id) override;
+  Result<Page<Application>> list_applications(const PageRequest& page) override;
+
+  Result<EventType> create_event_type(const EventType& type) override;
+  Result<EventType> get_event_type(std::string_view name) override;
+  Result<EventType> update_event_type(const EventType& type) override;
+  Result<void> delete_event_type(std::string_view name) override;
+  Result<Page<EventType>> list_event_types(const PageRequest& page, bool include_archived) override;
+  Result<int> import_event_types(std::span<const EventType> types, bool overwrite) override;
+
+  Result<Endpoint> create_endpoint(const Endpoint& endpoint) override;
+  Result<Endpoint> get_endpoint(std::string_view app_id, std::string_view id_or_uid) override;
+  Result<Endpoint> update_endpoint(const Endpoint& endpoint) override;
+  Result<void> delete_endpoint(std::string_view app_id, std::string_view endpoint_id) override;
+  Result<Page<Endpoint>> list_endpoints(std::string_view app_id, const PageRequest& page) override;
+  Result<std::vector<Endpoint>> all_endpoints(std::string_view app_id) override;
+  Result<EndpointStats> endpoint_stats(std::string_view app_id, std::string_view endpoint_id,
+                                       std::optional<TimePoint> since,
+                                       std::optional<TimePoint> until) override;
+
+  Result<CreatedMessage> create_message(const NewMessage& message) override;
+  Result<Message> get_message(std::string_view app_id, std::string_view id_or_event_id) override;
+  Result<Page<Message>> list_messages(std::string_view app_id, const MessageFilter& filter,
+                                      const PageRequest& page) override;
+
+  Result<Page<Attempt>> list_attempts(std::string_view app_id, const AttemptFilter& filter,
+                                      const PageRequest& page) override;
+  Result<Attempt> get_attempt(std::string_view app_id, std::string_view attempt_id) override;
+
+  Result<void> enqueue_resend(std::string_view app_id, std::string_view msg_id, std::string_view endpoint_id,
+                              TimePoint now) override;
+  Result<int> recover_failed(std::string_view app_id, std::string_view endpoint_id, TimePoint since,
+                             std::optional<TimePoint> until, TimePoint now) override;
+
+  Result<std::optional<IdempotencyRecord>> get_idempotency(std::string_view key, TimePoint now) override;
+  Result<void> put_idempotency(const IdempotencyRecord& record) override;
+
+  Result<std::optional<std::string>> get_setting(std::string_view key) override;
+  Result<void> set_setting(std::string_view key, std::string_view value) override;
+
+  Result<std::vector<ClaimedDelivery>> claim_due(TimePoint now, const ClaimOptions& options) override;
+  Result<void> record_outcomes(std::span<const AttemptOutcome> outcomes) override;
+  Result<int> release_leases(std::string_view owner, TimePoint now) override;
+  Result<std::optional<TimePoint>> next_due_time() override;
+  Result<Endpoint> get_endpoint_by_id(std::string_view endpoint_id) override;
+  Result<EndpointStats> queue_depth() override;
+
+  void set_work_listener(std::function<void()> listener) override {
+    writer_->set_work_listener(std::move(listener));
+  }
+
+  GroupCommitWriter& writer() { return *writer_; }
+
+ private:
+  // Runs `fn(Database&)` on a pooled read-only connection.
+  template <class F>
+  auto read(F&& fn) {
+    auto lease = readers_->acquire();
+    return fn(lease.db());
+  }
+
+  // Runs `fn(WriteTx&)` -> Result<T> as one job of the group-commit writer; returns once it is committed.
+  template <class F>
+  auto write(F&& fn) -> std::invoke_result_t<F&, WriteTx&> {
+    using R = std::invoke_result_t<F&, WriteTx&>;
+    std::optional<R> out;  // filled on the writer thread while this thread waits
+    auto status = writer_->submit([&](WriteTx& tx) -> Result<void> {
+      out.emplace(fn(tx));
+      if (!*out) return std::unexpected(out->error());
+      return {};
+    });
+    if (!status) return std::unexpected(status.error());
+    return std::move(*out);
+  }
+
+  std::unique_ptr<GroupCommitWriter> writer_;
+  std::unique_ptr<ReadPool> readers_;
+};
+
+// Shared by the sqlite_store_*.cpp files.
+// Fetches at most one row of `sql` with `args` bound and reads it with `read`; not_found(what) when none.
+template <class T, class Read, class... Args>
+Result<T> query_one(Database& db, std::string_view sql, std::string_view what, Read read,
+                    const Args&... args) {
+  auto statement = db.prepare(sql);
+  if (!statement) return std::unexpected(statement.error());
+  (*statement)->bind_all(args...);
+  auto row = (*statement)->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return not_found(std::string(what));
+  return read(**statement);
+}
+
+// Runs a statement without results and returns how many rows it changed.
+template <class... Args>
+Result<std::int64_t> execute(Database& db, std::string_view sql, const Args&... args) {
+  auto statement = db.prepare(sql);
+  if (!statement) return std::unexpected(statement.error());
+  (*statement)->bind_all(args...);
+  if (auto r = (*statement)->run(); !r) return std::unexpected(r.error());
+  return db.changes();
+}
+
+// INSERT OR REPLACE of one record (put_idempotency and create_message).
+Result<void> put_idempotency_record(Database& db, const IdempotencyRecord& record);
+
+// Runs "SELECT status, COUNT(*) … GROUP BY status" over deliveries and sums it into EndpointStats.
+Result<EndpointStats> count_deliveries_by_status(Database& db, std::string_view sql,
+                                                 const std::vector<BindValue>& binds);
+
+// Replaces a conflict error's code and detail (the generic UNIQUE message is not for API clients).
+inline Error rename_conflict(Error error, std::string code, std::string detail) {
+  if (error.kind == ErrorKind::conflict) {
+    error.code = std::move(code);
+    error.detail = std::move(detail);
+  }
+  return error;
+}
+
+}  // namespace hookd::store::sqlite

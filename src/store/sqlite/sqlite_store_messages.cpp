@@ -1,0 +1,132 @@
+// Messages (with their delivery rows) and the attempt log.
+#include <fmt/format.h>
+
+#include "store/sqlite/sqlite_query.hpp"
+#include "store/row_mapping.hpp"
+#include "store/sqlite/sqlite_store_impl.hpp"
+
+namespace hookd::store::sqlite {
+namespace {
+
+const std::string kSelectMessageById =
+    fmt::format("SELECT {} FROM messages WHERE id = ? AND app_id = ?", kMessageColumns);
+const std::string kSelectMessageByEventId =
+    fmt::format("SELECT {} FROM messages WHERE app_id = ? AND event_id = ?", kMessageColumns);
+
+auto read_message_row = [](const Statement& row) { return read_message(row); };
+
+// Two lookups rather than one OR, so each uses its own index (primary key; (app_id, event_id)).
+Result<Message> find_message(Database& db, std::string_view app_id, std::string_view id_or_event_id) {
+  auto by_id = query_one<Message>(db, kSelectMessageById, "message not found", read_message_row,
+                                  id_or_event_id, app_id);
+  if (by_id || by_id.error().kind != ErrorKind::not_found) return by_id;
+  return query_one<Message>(db, kSelectMessageByEventId, "message not found", read_message_row, app_id,
+                            id_or_event_id);
+}
+
+}  // namespace
+
+Result<CreatedMessage> SqliteStore::create_message(const NewMessage& input) {
+  return write([&](WriteTx& tx) -> Result<CreatedMessage> {
+    const Message& msg = input.message;
+    if (msg.event_id) {
+      auto existing = query_one<Message>(tx.db, kSelectMessageByEventId, "message not found",
+                                         read_message_row, msg.app_id, *msg.event_id);
+      if (existing) return CreatedMessage{std::move(*existing), /*existed=*/true, {}};
+      if (existing.error().kind != ErrorKind::not_found) return std::unexpected(existing.error());
+    }
+    auto app = query_one<bool>(
+        tx.db, "SELECT 1 FROM applications WHERE id = ?", "application not found",
+        [](const Statement&) { return true; }, msg.app_id);
+    if (!app) return std::unexpected(app.error());
+    auto inserted = execute(
+        tx.db, fmt::format("INSERT INTO messages ({}) VALUES (?, ?, ?, ?, ?, ?, ?)", kMessageColumns), msg.id,
+        msg.app_id, msg.event_id, msg.event_type, msg.payload, encode_list(msg.channels), msg.created_at);
+    if (!inserted) {
+      return std::unexpected(
+          rename_conflict(inserted.error(), "conflict", fmt::format("message '{}' already exists", msg.id)));
+    }
+    CreatedMessage created{msg, false, {}};
+    for (const auto& endpoint_id : input.endpoint_ids) {
+      // INSERT … SELECT: a delivery is only written for an endpoint of this very application.
+      auto delivery =
+          execute(tx.db,
+                  "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, "
+                  "next_attempt_at, manual, created_at) "
+                  "SELECT ?, id, app_id, 0, 0, ?, 0, ? FROM endpoints WHERE id = ? AND app_id = ?",
+                  msg.id, msg.created_at, msg.created_at, endpoint_id, msg.app_id);
+      if (!delivery) return std::unexpected(delivery.error());
+      if (*delivery > 0) created.endpoint_ids.push_back(endpoint_id);
+    }
+    if (input.idempotency) {
+      if (auto r = put_idempotency_record(tx.db, *input.idempotency); !r) return std::unexpected(r.error());
+    }
+    tx.added_due_work = !created.endpoint_ids.empty();
+    return created;
+  });
+}
+
+Result<Message> SqliteStore::get_message(std::string_view app_id, std::string_view id_or_event_id) {
+  return read([&](Database& db) { return find_message(db, app_id, id_or_event_id); });
+}
+
+Result<Page<Message>> SqliteStore::list_messages(std::string_view app_id, const MessageFilter& filter,
+                                                 const PageRequest& page) {
+  return read([&](Database& db) {
+    QueryBuilder query(
+        fmt::format("SELECT id, app_id, event_id, event_type, {}, channels, created_at FROM messages",
+                    filter.with_content ? "payload" : "''"));
+    query.where("app_id = ?", std::string(app_id));
+    if (filter.event_types && !filter.event_types->empty()) {
+      query.where("event_type IN (SELECT value FROM json_each(?))", encode_list(*filter.event_types));
+    }
+    if (filter.channel) {
+      // Channels are stored as a JSON array of names made of [a-zA-Z0-9._-], which JSON never escapes, so
+      // finding the quoted name in the text is an exact (and case-sensitive) membership test.
+      query.where("instr(channels, ?) > 0", fmt::format("\"{}\"", *filter.channel));
+    }
+    if (filter.before) query.where("created_at < ?", to_millis(*filter.before));
+    if (filter.after) query.where("created_at > ?", to_millis(*filter.after));
+    query.page("id", /*list_ascending=*/false, page);
+    return query.run_page<Message>(db, read_message_row);
+  });
+}
+
+Result<Page<Attempt>> SqliteStore::list_attempts(std::string_view app_id, const AttemptFilter& filter,
+                                                 const PageRequest& page) {
+  return read([&](Database& db) {
+    QueryBuilder query(fmt::format("SELECT {} FROM attempts", kAttemptColumns));
+    query.where("app_id = ?", std::string(app_id));
+    if (filter.msg_id) query.where("msg_id = ?", *filter.msg_id);
+    if (filter.endpoint_id) query.where("endpoint_id = ?", *filter.endpoint_id);
+    if (filter.status) query.where("status = ?", static_cast<std::int64_t>(*filter.status));
+    if (filter.status_code_class) {
+      if (*filter.status_code_class == 0) {
+        query.where("response_status_code = 0");  // network errors: no HTTP status
+      } else {
+        std::int64_t low = *filter.status_code_class;
+        query.where("response_status_code >= ? AND response_status_code < ?", low, low + 100);
+      }
+    }
+    if (filter.event_types && !filter.event_types->empty()) {
+      query.where(
+          "EXISTS (SELECT 1 FROM messages m WHERE m.id = attempts.msg_id "
+          "AND m.event_type IN (SELECT value FROM json_each(?)))",
+          encode_list(*filter.event_types));
+    }
+    if (filter.before) query.where("attempted_at < ?", to_millis(*filter.before));
+    if (filter.after) query.where("attempted_at > ?", to_millis(*filter.after));
+    query.page("id", /*list_ascending=*/false, page);
+    return query.run_page<Attempt>(db, read_attempt);
+  });
+}
+
+Result<Attempt> SqliteStore::get_attempt(std::string_view app_id, std::string_view attempt_id) {
+  return read([&](Database& db) {
+    return query_one<Attempt>(
+        db, fmt::format("SELECT {} FROM attempts WHERE id = ? AND app_id = ?", kAttemptColumns),
+        "attempt not found", read_attempt, attempt_id, app_id);
+  });
+}
+
+}  // namespace hookd::store::sqlite

@@ -1,0 +1,197 @@
+// The delivery queue: claims under a lease, outcomes, manual resends and recovery.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "store/row_mapping.hpp"
+#include "store/sqlite/sqlite_store_impl.hpp"
+
+namespace hookd::store::sqlite {
+namespace {
+
+// Due rows are pending and due, or sending under a lease that ran out (the node that held it died).
+// Two statements, one per status, so each walks the (status, next_attempt_at) index in order and stops at
+// the limit instead of sorting every due row. FIFO endpoints: only the oldest unfinished delivery is
+// eligible, and none while another one of the endpoint's deliveries is out under a live lease.
+std::string select_due(std::string_view status_condition) {
+  return fmt::format(
+      "SELECT d.id, d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempt_count, d.next_attempt_at, "
+      "d.manual, "
+      "m.id, m.app_id, m.event_id, m.event_type, m.payload, m.channels, m.created_at "
+      "FROM deliveries d JOIN messages m ON m.id = d.msg_id "
+      "WHERE {} "
+      "AND d.endpoint_id NOT IN (SELECT value FROM json_each(?2)) "
+      "AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.fifo = 1 AND ("
+      "  EXISTS (SELECT 1 FROM deliveries o WHERE o.endpoint_id = d.endpoint_id AND o.status IN (0, 1) "
+      "          AND o.id < d.id) "
+      "  OR EXISTS (SELECT 1 FROM deliveries o WHERE o.endpoint_id = d.endpoint_id AND o.status = 1 "
+      "             AND o.id <> d.id AND o.lease_until >= ?1))) "
+      "ORDER BY d.next_attempt_at, d.id LIMIT ?3",
+      status_condition);
+}
+const std::string kSelectDuePending = select_due("d.status = 0 AND d.next_attempt_at <= ?1");
+const std::string kSelectLeaseExpired = select_due("d.status = 1 AND d.lease_until < ?1");
+
+Result<std::string> resolve_endpoint_id(Database& db, std::string_view app_id, std::string_view id_or_uid) {
+  return query_one<std::string>(
+      db,
+      "SELECT id FROM endpoints WHERE app_id = ?1 AND (id = ?2 OR uid = ?2) ORDER BY id = ?2 DESC LIMIT 1",
+      "endpoint not found", [](const Statement& row) { return row.text(0); }, app_id, id_or_uid);
+}
+
+Result<void> check(const Result<std::int64_t>& r) {
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<ClaimedDelivery>> SqliteStore::claim_due(TimePoint now, const ClaimOptions& options) {
+  if (options.limit <= 0) return std::vector<ClaimedDelivery>{};
+  return write([&](WriteTx& tx) -> Result<std::vector<ClaimedDelivery>> {
+    std::vector<ClaimedDelivery> claimed;
+    const std::string skip = encode_list(options.skip_endpoint_ids);
+    for (const std::string* sql : {&kSelectDuePending, &kSelectLeaseExpired}) {
+      auto statement = tx.db.prepare(*sql);
+      if (!statement) return std::unexpected(statement.error());
+      (*statement)->bind_all(now, skip, options.limit);
+      while (true) {
+        auto row = (*statement)->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        claimed.push_back(ClaimedDelivery{read_delivery(**statement, 0), read_message(**statement, 8)});
+      }
+    }  // both SELECTs are finished before their rows are updated
+    std::sort(claimed.begin(), claimed.end(), [](const ClaimedDelivery& a, const ClaimedDelivery& b) {
+      return std::pair(a.delivery.next_attempt_at, a.delivery.id) <
+             std::pair(b.delivery.next_attempt_at, b.delivery.id);
+    });
+    if (claimed.size() > static_cast<std::size_t>(options.limit))
+      claimed.resize(static_cast<std::size_t>(options.limit));
+    const TimePoint lease_until = now + options.lease;
+    for (auto& c : claimed) {
+      auto updated =
+          execute(tx.db, "UPDATE deliveries SET status = 1, lease_until = ?, lease_owner = ? WHERE id = ?",
+                  lease_until, options.owner, c.delivery.id);
+      if (!updated) return std::unexpected(updated.error());
+      c.delivery.status = DeliveryStatus::sending;
+    }
+    return claimed;
+  });
+}
+
+Result<void> SqliteStore::record_outcomes(std::span<const AttemptOutcome> outcomes) {
+  return write([&](WriteTx& tx) -> Result<void> {
+    for (const auto& o : outcomes) {
+      const Attempt& a = o.attempt;
+      auto updated = execute(tx.db,
+                             "UPDATE deliveries SET status = ?, attempt_count = attempt_count + ?, "
+                             "next_attempt_at = COALESCE(?, next_attempt_at), lease_until = NULL, "
+                             "lease_owner = NULL WHERE id = ?",
+                             static_cast<int>(o.next_status), a.trigger == TriggerType::scheduled ? 1 : 0,
+                             o.next_attempt_at, o.delivery_id);
+      if (!updated) return std::unexpected(updated.error());
+      if (*updated == 0) continue;  // its endpoint or application was deleted meanwhile: nothing to log
+      auto inserted = execute(
+          tx.db,
+          fmt::format("INSERT INTO attempts ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kAttemptColumns),
+          a.id, a.msg_id, a.endpoint_id, a.app_id, a.url, a.timestamp, static_cast<int>(a.status),
+          a.response_status_code, a.response_body, a.response_headers_json, a.request_headers_json,
+          a.request_body, a.duration_ms, to_string(a.error), a.error_detail, static_cast<int>(a.trigger));
+      if (auto r = check(inserted); !r) return r;
+      if (o.endpoint_succeeded) {
+        if (auto r = check(
+                execute(tx.db, "UPDATE endpoints SET failing_since = NULL WHERE id = ?", a.endpoint_id));
+            !r) {
+          return r;
+        }
+      } else if (a.status != AttemptStatus::success) {
+        if (auto r = check(
+                execute(tx.db, "UPDATE endpoints SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
+                        a.timestamp, a.endpoint_id));
+            !r) {
+          return r;
+        }
+      }
+      if (o.disable_endpoint) {
+        if (auto r = check(execute(tx.db, "UPDATE endpoints SET disabled = 1 WHERE id = ?", a.endpoint_id));
+            !r) {
+          return r;
+        }
+      }
+    }
+    return {};
+  });
+}
+
+Result<std::optional<TimePoint>> SqliteStore::next_due_time() {
+  return read([&](Database& db) -> Result<std::optional<TimePoint>> {
+    // Besides pending rows, a sending row becomes claimable again just after its lease runs out.
+    return query_one<std::optional<TimePoint>>(
+        db,
+        "SELECT MIN(t) FROM (SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 0 "
+        "UNION ALL SELECT MIN(lease_until) + 1 FROM deliveries WHERE status = 1)",
+        "", [](const Statement& row) { return row.optional_time(0); });
+  });
+}
+
+Result<EndpointStats> SqliteStore::queue_depth() {
+  return read([&](Database& db) {
+    return count_deliveries_by_status(db, "SELECT status, COUNT(*) FROM deliveries GROUP BY status", {});
+  });
+}
+
+Result<void> SqliteStore::enqueue_resend(std::string_view app_id, std::string_view msg_id,
+                                         std::string_view endpoint_id, TimePoint now) {
+  return write([&](WriteTx& tx) -> Result<void> {
+    auto msg = query_one<std::string>(
+        tx.db, "SELECT id FROM messages WHERE id = ? AND app_id = ?", "message not found",
+        [](const Statement& row) { return row.text(0); }, msg_id, app_id);
+    if (!msg) return std::unexpected(msg.error());
+    auto ep = resolve_endpoint_id(tx.db, app_id, endpoint_id);
+    if (!ep) return std::unexpected(ep.error());
+    // A new row (a larger id than the message's own deliveries): one attempt, never retried.
+    auto inserted = execute(tx.db,
+                            "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, "
+                            "next_attempt_at, manual, created_at) VALUES (?, ?, ?, 0, 0, ?, 1, ?)",
+                            *msg, *ep, app_id, now, now);
+    if (auto r = check(inserted); !r) return r;
+    tx.added_due_work = true;
+    return {};
+  });
+}
+
+Result<int> SqliteStore::recover_failed(std::string_view app_id, std::string_view endpoint_id,
+                                        TimePoint since, std::optional<TimePoint> until, TimePoint now) {
+  return write([&](WriteTx& tx) -> Result<int> {
+    auto ep = resolve_endpoint_id(tx.db, app_id, endpoint_id);
+    if (!ep) return std::unexpected(ep.error());
+    // Manual resends are left alone: recovering the message's own delivery already sends it again.
+    auto changed = execute(
+        tx.db,
+        "UPDATE deliveries SET status = 0, next_attempt_at = ?, attempt_count = 0, "
+        "lease_until = NULL, lease_owner = NULL "
+        "WHERE endpoint_id = ? AND status = 3 AND manual = 0 AND msg_id IN "
+        "(SELECT id FROM messages WHERE app_id = ? AND created_at >= ? AND created_at < ?)",
+        now, *ep, app_id, since, until ? to_millis(*until) : std::numeric_limits<std::int64_t>::max());
+    if (!changed) return std::unexpected(changed.error());
+    tx.added_due_work = *changed > 0;
+    return static_cast<int>(*changed);
+  });
+}
+
+Result<int> SqliteStore::release_leases(std::string_view owner, TimePoint now) {
+  return write([&](WriteTx& tx) -> Result<int> {
+    auto changed = execute(tx.db,
+                           "UPDATE deliveries SET status = 0, next_attempt_at = ?, lease_until = NULL, "
+                           "lease_owner = NULL WHERE status = 1 AND lease_owner = ?",
+                           now, owner);
+    if (!changed) return std::unexpected(changed.error());
+    tx.added_due_work = *changed > 0;
+    return static_cast<int>(*changed);
+  });
+}
+
+}  // namespace hookd::store::sqlite

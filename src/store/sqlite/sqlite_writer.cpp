@@ -1,0 +1,140 @@
+#include "store/sqlite/sqlite_writer.hpp"
+
+#include <algorithm>
+#include <exception>
+
+namespace hookd::store::sqlite {
+
+GroupCommitWriter::GroupCommitWriter(Database db, std::size_t max_batch)
+    : db_(std::move(db)), max_batch_(std::max<std::size_t>(max_batch, 1)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+GroupCommitWriter::~GroupCommitWriter() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+std::future<Result<void>> GroupCommitWriter::enqueue(WriteJob job) {
+  auto task = std::make_unique<Task>();
+  task->job = std::move(job);
+  auto future = task->done.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      task->done.set_value(fail(ErrorKind::unavailable, "store_unavailable", "the store is shutting down"));
+      return future;
+    }
+    queue_.push_back(std::move(task));
+  }
+  wake_.notify_one();
+  return future;
+}
+
+Result<void> GroupCommitWriter::submit(WriteJob job) {
+  return enqueue(std::move(job)).get();
+}
+
+void GroupCommitWriter::submit_detached(WriteJob job) {
+  (void)enqueue(std::move(job));
+}
+
+void GroupCommitWriter::set_work_listener(std::function<void()> listener) {
+  std::lock_guard lock(mutex_);
+  listener_ = std::move(listener);
+}
+
+WriterStats GroupCommitWriter::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void GroupCommitWriter::run() {
+  while (true) {
+    std::deque<std::unique_ptr<Task>> batch;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and every queued job has been answered
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    run_batch(batch);
+  }
+}
+
+void GroupCommitWriter::requeue_front(std::deque<std::unique_ptr<Task>>& tasks) {
+  std::lock_guard lock(mutex_);
+  for (auto it = tasks.rbegin(); it != tasks.rend(); ++it) queue_.push_front(std::move(*it));
+  tasks.clear();
+}
+
+void GroupCommitWriter::run_batch(std::deque<std::unique_ptr<Task>>& batch) {
+  auto answer_all = [&](const Error& error) {
+    for (auto& task : batch) task->done.set_value(std::unexpected(error));
+  };
+  auto tx = Transaction::begin(db_, /*immediate=*/true);
+  if (!tx) {
+    answer_all(tx.error());
+    return;
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Task& task = *batch[i];
+    auto savepoint = Savepoint::begin(db_);
+    if (!savepoint) {
+      task.result = std::unexpected(savepoint.error());
+      continue;
+    }
+    WriteTx write{db_};
+    try {
+      task.result = task.job(write);
+    } catch (const std::exception& e) {
+      task.result = internal_error(std::string("write job threw: ") + e.what());
+    }
+    if (db_.autocommit()) {
+      // SQLite rolled the whole group back by itself (SQLITE_FULL, I/O error): this job gets its error,
+      // every other job of the group runs again in a later group. At least one job leaves per round.
+      Result<void> own = task.result ? Result<void>(fail(ErrorKind::unavailable, "store_unavailable",
+                                                         "the transaction was rolled back by SQLite"))
+                                     : task.result;
+      task.done.set_value(std::move(own));
+      batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(i));
+      {
+        std::lock_guard lock(mutex_);
+        stats_.rerun += batch.size();
+      }
+      requeue_front(batch);
+      return;
+    }
+    task.added_due_work = task.result.has_value() && write.added_due_work;
+    if (task.result) {
+      if (auto r = savepoint->release(); !r) task.result = std::unexpected(r.error());
+    } else {
+      savepoint->rollback();
+    }
+  }
+  if (auto committed = tx->commit(); !committed) {
+    // Nothing of the group is written; SQLITE_FULL / IOERR arrive here as unavailable.
+    answer_all(committed.error());
+    return;
+  }
+  std::function<void()> listener;
+  bool wake = std::any_of(batch.begin(), batch.end(), [](const auto& t) { return t->added_due_work; });
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.batches;
+    stats_.jobs += batch.size();
+    stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, batch.size());
+    if (wake) listener = listener_;
+  }
+  if (listener) listener();
+  for (auto& task : batch) task->done.set_value(std::move(task->result));
+}
+
+}  // namespace hookd::store::sqlite

@@ -1,0 +1,74 @@
+#pragma once
+// The single writer: one thread owns the write connection and commits queued jobs in groups.
+// Callers block until the transaction holding their job has committed (or failed). Each job runs inside its
+// own SAVEPOINT, so a job that fails (a uid conflict) is rolled back alone and the rest of its group commits.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/result.hpp"
+#include "store/sqlite/sqlite_db.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace hookd::store::sqlite {
+
+// What a job sees: the write connection, inside an open transaction and its own savepoint.
+struct WriteTx {
+  Database& db;
+  bool added_due_work =
+      false;  // set by jobs that made deliveries due now: wakes the dispatchers after COMMIT
+};
+
+using WriteJob = std::function<Result<void>(WriteTx&)>;
+
+using WriterStats = SqliteWriterStats;
+
+class GroupCommitWriter {
+ public:
+  GroupCommitWriter(Database db, std::size_t max_batch);
+  ~GroupCommitWriter();  // finishes the queued jobs, then stops the thread
+  GroupCommitWriter(const GroupCommitWriter&) = delete;
+  GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
+
+  // Runs `job` in the next group and waits for its COMMIT. A job may run more than once if SQLite rolls
+  // back a whole group by itself (disk full mid-group): jobs must be pure functions of the database.
+  Result<void> submit(WriteJob job);
+  // The same without waiting (housekeeping nobody waits for).
+  void submit_detached(WriteJob job);
+
+  // Called on the writer thread after a COMMIT that included a job with added_due_work.
+  void set_work_listener(std::function<void()> listener);
+  WriterStats stats() const;
+
+ private:
+  struct Task {
+    WriteJob job;
+    std::promise<Result<void>> done;
+    Result<void> result;
+    bool added_due_work = false;
+  };
+
+  std::future<Result<void>> enqueue(WriteJob job);
+  void run();
+  void run_batch(std::deque<std::unique_ptr<Task>>& batch);
+  void requeue_front(std::deque<std::unique_ptr<Task>>& tasks);
+
+  Database db_;  // used only by the writer thread
+  const std::size_t max_batch_;
+
+  mutable std::mutex mutex_;  // guards queue_, stopping_, listener_, stats_
+  std::condition_variable wake_;
+  std::deque<std::unique_ptr<Task>> queue_;
+  bool stopping_ = false;
+  std::function<void()> listener_;
+  WriterStats stats_;
+
+  std::thread thread_;  // last: starts after everything above is initialized
+};
+
+}  // namespace hookd::store::sqlite

@@ -1,0 +1,188 @@
+#pragma once
+// The one storage interface. `sqlite/` and `postgres/` implement it; nothing above this layer knows which.
+//
+// Rules every implementation keeps:
+// - Every tenant-owned row is read and written by (app_id, id): no call reads another tenant's row by id.
+// - create_message writes the message, all its delivery rows and the idempotency record in one
+//   transaction, and returns only after that transaction is durable. The store is the delivery queue.
+// - Calls are thread-safe and blocking. Concurrent writes may be grouped into one transaction (group
+//   commit), but no call returns before its own data is committed.
+// - Times are passed in by the caller (from an injected clock), never read inside the store.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model.hpp"
+#include "core/result.hpp"
+
+namespace hookd::store {
+
+// Keyset pagination on ids. `after_id`: continue past this id in the list's own order (exclusive).
+// `backwards`: walk the other way from `after_id` (Svix's "-<id>" prevIterator); items are still returned
+// in the list's own order.
+struct PageRequest {
+  int limit = 50;
+  std::optional<std::string> after_id;
+  bool backwards = false;
+};
+
+template <class T>
+struct Page {
+  std::vector<T> items;
+  bool done = true;  // no more items in the requested direction
+};
+
+struct MessageFilter {
+  std::optional<std::vector<std::string>> event_types;
+  std::optional<std::string> channel;
+  std::optional<TimePoint> before;  // created_at < before
+  std::optional<TimePoint> after;   // created_at > after
+  bool with_content = true;         // false: payload left empty
+};
+
+struct AttemptFilter {
+  std::optional<std::string> msg_id;
+  std::optional<std::string> endpoint_id;
+  std::optional<AttemptStatus> status;
+  std::optional<int> status_code_class;  // 0 (network error), 100, 200, 300, 400, 500
+  std::optional<std::vector<std::string>> event_types;
+  std::optional<TimePoint> before;
+  std::optional<TimePoint> after;
+};
+
+struct IdempotencyRecord {
+  std::string key;  // already scoped by the caller (token hash + method + path + header value)
+  int status = 0;
+  std::string body;
+  TimePoint expires_at{};
+};
+
+struct NewMessage {
+  Message message;
+  std::vector<std::string> endpoint_ids;  // one delivery each, due at message.created_at
+  std::optional<IdempotencyRecord> idempotency;
+};
+
+struct CreatedMessage {
+  Message message;
+  bool existed = false;  // an earlier message of this app had the same event_id; nothing was written
+  std::vector<std::string> endpoint_ids;  // the deliveries written (empty when existed)
+};
+
+struct EndpointStats {
+  std::int64_t success = 0, pending = 0, sending = 0, fail = 0;
+};
+
+// A due delivery handed to one dispatcher under a lease.
+struct ClaimedDelivery {
+  Delivery delivery;
+  Message message;
+};
+
+// The result of one attempt, recorded with its delivery's next state in one write.
+struct AttemptOutcome {
+  Attempt attempt;
+  std::int64_t delivery_id = 0;
+  DeliveryStatus next_status = DeliveryStatus::failed;  // succeeded, pending (retry) or failed (given up)
+  std::optional<TimePoint> next_attempt_at;             // with next_status == pending
+  bool endpoint_succeeded = false;                      // clears the endpoint's failing streak
+  bool disable_endpoint = false;                        // 410 Gone, or failing for too long
+};
+
+struct ClaimOptions {
+  int limit = 256;
+  Millis lease{std::chrono::seconds(60)};
+  std::string owner;                           // node name, for diagnostics
+  std::vector<std::string> skip_endpoint_ids;  // endpoints at their concurrency limit
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Applications (tenants). get_* accept the id or the uid.
+  virtual Result<Application> create_application(const Application& app) = 0;  // conflict: uid taken
+  virtual Result<Application> get_application(std::string_view id_or_uid) = 0;
+  virtual Result<Application> update_application(const Application& app) = 0;  // by app.id
+  virtual Result<void> delete_application(std::string_view app_id) = 0;        // with everything it owns
+  virtual Result<Page<Application>> list_applications(const PageRequest& page) = 0;  // oldest first
+
+  // Event types (global catalog), keyed by name.
+  virtual Result<EventType> create_event_type(const EventType& type) = 0;  // conflict: event_type_exists
+  virtual Result<EventType> get_event_type(std::string_view name) = 0;
+  virtual Result<EventType> update_event_type(const EventType& type) = 0;
+  virtual Result<void> delete_event_type(std::string_view name) = 0;  // expunge
+  // Sorted by name; `after_id` is a name.
+  virtual Result<Page<EventType>> list_event_types(const PageRequest& page, bool include_archived) = 0;
+  // Catalog import: inserts missing types; with `overwrite` also replaces existing ones. Returns how many
+  // rows were inserted or replaced.
+  virtual Result<int> import_event_types(std::span<const EventType> types, bool overwrite) = 0;
+
+  // Endpoints, always within one application. get_endpoint accepts the id or the uid.
+  virtual Result<Endpoint> create_endpoint(const Endpoint& endpoint) = 0;  // conflict: uid taken in app
+  virtual Result<Endpoint> get_endpoint(std::string_view app_id, std::string_view id_or_uid) = 0;
+  virtual Result<Endpoint> update_endpoint(const Endpoint& endpoint) = 0;  // by (app_id, id)
+  virtual Result<void> delete_endpoint(std::string_view app_id, std::string_view endpoint_id) = 0;
+  virtual Result<Page<Endpoint>> list_endpoints(std::string_view app_id, const PageRequest& page) = 0;
+  // Every endpoint of the app, enabled or not (fan-out and the dispatcher's cache).
+  virtual Result<std::vector<Endpoint>> all_endpoints(std::string_view app_id) = 0;
+  virtual Result<EndpointStats> endpoint_stats(std::string_view app_id, std::string_view endpoint_id,
+                                               std::optional<TimePoint> since,
+                                               std::optional<TimePoint> until) = 0;
+
+  // Messages. get_message accepts the msg id or the producer's event_id. Lists are newest first.
+  virtual Result<CreatedMessage> create_message(const NewMessage& message) = 0;
+  virtual Result<Message> get_message(std::string_view app_id, std::string_view id_or_event_id) = 0;
+  virtual Result<Page<Message>> list_messages(std::string_view app_id, const MessageFilter& filter,
+                                              const PageRequest& page) = 0;
+
+  // Attempts, newest first.
+  virtual Result<Page<Attempt>> list_attempts(std::string_view app_id, const AttemptFilter& filter,
+                                              const PageRequest& page) = 0;
+  virtual Result<Attempt> get_attempt(std::string_view app_id, std::string_view attempt_id) = 0;
+
+  // Manual work. A resend is one attempt, never retried, that ignores filters and `disabled`.
+  virtual Result<void> enqueue_resend(std::string_view app_id, std::string_view msg_id,
+                                      std::string_view endpoint_id, TimePoint now) = 0;
+  // Failed deliveries of the endpoint whose message was created in [since, until) become pending again,
+  // due now, with a fresh retry schedule. Returns how many.
+  virtual Result<int> recover_failed(std::string_view app_id, std::string_view endpoint_id, TimePoint since,
+                                     std::optional<TimePoint> until, TimePoint now) = 0;
+
+  // Idempotency-key responses (expired records are ignored and cleaned up lazily).
+  virtual Result<std::optional<IdempotencyRecord>> get_idempotency(std::string_view key, TimePoint now) = 0;
+  virtual Result<void> put_idempotency(const IdempotencyRecord& record) = 0;
+
+  // Small server settings (admin token hash, node ids).
+  virtual Result<std::optional<std::string>> get_setting(std::string_view key) = 0;
+  virtual Result<void> set_setting(std::string_view key, std::string_view value) = 0;
+
+  // The delivery queue. claim_due takes deliveries that are pending and due, or `sending` whose lease
+  // expired (their node died), marks them `sending` under a new lease, and returns them oldest due first.
+  virtual Result<std::vector<ClaimedDelivery>> claim_due(TimePoint now, const ClaimOptions& options) = 0;
+  virtual Result<void> record_outcomes(std::span<const AttemptOutcome> outcomes) = 0;
+  // At a node's start: deliveries still leased to `owner` (its previous run died) become pending, due now,
+  // instead of waiting for their leases to expire. Node names must be unique among live nodes.
+  virtual Result<int> release_leases(std::string_view owner, TimePoint now) = 0;
+  // Earliest next_attempt_at among pending deliveries (nullopt: none).
+  virtual Result<std::optional<TimePoint>> next_due_time() = 0;
+  virtual Result<Endpoint> get_endpoint_by_id(std::string_view endpoint_id) = 0;  // dispatcher only
+  // Counts for metrics: deliveries by status, and the oldest pending one's due time.
+  virtual Result<EndpointStats> queue_depth() = 0;
+
+  // Called (from any thread) after a commit that added due work, so dispatchers wake at once.
+  virtual void set_work_listener(std::function<void()> listener) = 0;
+};
+
+struct StoreOptions {
+  std::string url;               // "sqlite:PATH" or "postgres://…"
+  bool synchronous_full = true;  // SQLite: fsync every commit (survives power loss); false: NORMAL
+};
+
+Result<std::unique_ptr<Store>> open_store(const StoreOptions& options);
+
+}  // namespace hookd::store

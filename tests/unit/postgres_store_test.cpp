@@ -1,0 +1,419 @@
+// PostgreSQL-specific behaviour: several nodes (Store objects) on one database, migrations racing at
+// start-up, cross-node wake-ups and error mapping. The shared Store contract runs in store_contract_test.
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "pg_cluster.hpp"
+#include "store/postgres/pg_connection.hpp"
+#include "store/postgres/pg_store.hpp"
+#include "store/store.hpp"
+
+namespace hookd::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+template <class T>
+T must(Result<T> r, std::string_view what = "") {
+  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().code + ": " + r.error().detail);
+  if constexpr (!std::is_void_v<T>) return std::move(*r);
+}
+
+std::unique_ptr<Store> open_node(const std::string& url) {
+  StoreOptions options;
+  options.url = url;
+  return must(open_postgres_store(url, options), "open_postgres_store");
+}
+
+// Counts rows of `sql` (one integer column) on `url`, outside the store.
+std::int64_t scalar(const std::string& url, const std::string& sql) {
+  auto conn = must(postgres::PgConnection::connect(url), "connect");
+  auto result = must(conn.exec(sql), sql);
+  return result.row(0).int64(0);
+}
+
+class PostgresStore : public ::testing::Test {
+ protected:
+  void SetUp() override { url_ = testing::PgCluster::shared().create_database(); }
+
+  Application add_app(Store& store) {
+    Application app;
+    app.id = ids_.next(id_prefix::application);
+    app.name = "app";
+    app.created_at = app.updated_at = t0_;
+    return must(store.create_application(app), "create_application");
+  }
+  Endpoint add_endpoint(Store& store, const std::string& app_id, bool fifo = false) {
+    Endpoint ep;
+    ep.id = ids_.next(id_prefix::endpoint);
+    ep.app_id = app_id;
+    ep.url = "https://example.com/hook";
+    ep.fifo = fifo;
+    ep.created_at = ep.updated_at = t0_;
+    return must(store.create_endpoint(ep), "create_endpoint");
+  }
+  std::string add_message(Store& store, const std::string& app_id, std::vector<std::string> endpoints) {
+    Message msg;
+    msg.id = ids_.next(id_prefix::message);
+    msg.app_id = app_id;
+    msg.event_type = "user.created";
+    msg.payload = "{}";
+    msg.created_at = t0_;
+    return must(store.create_message(NewMessage{msg, std::move(endpoints), std::nullopt}), "create_message")
+        .message.id;
+  }
+  static ClaimOptions claim_options(std::string owner, int limit, Millis lease = 60s) {
+    ClaimOptions options;
+    options.owner = std::move(owner);
+    options.limit = limit;
+    options.lease = lease;
+    return options;
+  }
+
+  std::string url_;
+  SystemClock clock_;
+  SecureRandom random_;
+  IdGenerator ids_{clock_, random_};
+  const TimePoint t0_ = from_millis(1'700'000'000'000);
+};
+
+TEST_F(PostgresStore, NodesStartingTogetherMigrateOnce) {
+  constexpr int kNodes = 4;
+  std::vector<std::unique_ptr<Store>> nodes(kNodes);
+  std::vector<std::string> errors(kNodes);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kNodes; ++i) {
+    threads.emplace_back([&, i] {
+      StoreOptions options;
+      options.url = url_;
+      auto store = open_postgres_store(url_, options);
+      if (store) {
+        nodes[static_cast<std::size_t>(i)] = std::move(*store);
+      } else {
+        errors[static_cast<std::size_t>(i)] = store.error().detail;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kNodes; ++i) {
+    EXPECT_TRUE(nodes[static_cast<std::size_t>(i)]) << errors[static_cast<std::size_t>(i)];
+  }
+  EXPECT_EQ(scalar(url_, "SELECT COUNT(*) FROM schema_migrations"), 1);
+  EXPECT_EQ(scalar(url_, "SELECT MAX(version) FROM schema_migrations"), 1);
+  // Opening again applies nothing and keeps the data.
+  Application app = add_app(*nodes[0]);
+  auto again = open_node(url_);
+  EXPECT_EQ(must(again->get_application(app.id)).id, app.id);
+}
+
+TEST_F(PostgresStore, TheSameEventIdOnTwoNodesAtOnceMakesOneMessage) {
+  auto node_a = open_node(url_);
+  auto node_b = open_node(url_);
+  Application app = add_app(*node_a);
+  Endpoint ep = add_endpoint(*node_a, app.id);
+  constexpr int kRounds = 20;
+  constexpr int kThreads = 6;
+  std::vector<std::atomic<int>> created(kRounds);
+  std::vector<std::set<std::string>> seen_ids(kRounds);
+  std::mutex mutex;
+  std::atomic<int> errors = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Store& node = t % 2 == 0 ? *node_a : *node_b;
+      IdGenerator ids{clock_, random_};
+      for (int round = 0; round < kRounds; ++round) {
+        Message msg;
+        msg.id = ids.next(id_prefix::message);
+        msg.app_id = app.id;
+        msg.event_id = "evt-" + std::to_string(round);
+        msg.event_type = "user.created";
+        msg.payload = "{}";
+        msg.created_at = t0_;
+        auto r = node.create_message(NewMessage{msg, {ep.id}, std::nullopt});
+        if (!r) {
+          ++errors;
+          continue;
+        }
+        if (!r->existed) ++created[static_cast<std::size_t>(round)];
+        std::lock_guard lock(mutex);
+        seen_ids[static_cast<std::size_t>(round)].insert(r->message.id);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  for (int round = 0; round < kRounds; ++round) {
+    EXPECT_EQ(created[static_cast<std::size_t>(round)].load(), 1) << "round " << round;
+    EXPECT_EQ(seen_ids[static_cast<std::size_t>(round)].size(), 1u) << "everyone gets the one message";
+  }
+  EXPECT_EQ(must(node_a->queue_depth()).pending, kRounds);  // one delivery per event id
+}
+
+TEST_F(PostgresStore, TwoNodesClaimingConcurrentlyNeverShareALiveLease) {
+  auto node_a = open_node(url_);
+  auto node_b = open_node(url_);
+  Application app = add_app(*node_a);
+  std::vector<std::string> endpoints;
+  for (int i = 0; i < 4; ++i) endpoints.push_back(add_endpoint(*node_a, app.id).id);
+  constexpr int kMessages = 300;
+  for (int i = 0; i < kMessages; ++i) add_message(i % 2 == 0 ? *node_a : *node_b, app.id, endpoints);
+  const int total = kMessages * static_cast<int>(endpoints.size());
+
+  std::mutex mutex;
+  std::map<std::int64_t, std::string> claimed_by;  // delivery id -> thread name
+  int duplicates = 0;
+  std::atomic<int> errors = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      Store& node = t % 2 == 0 ? *node_a : *node_b;
+      const std::string owner = (t % 2 == 0 ? "node-a-" : "node-b-") + std::to_string(t);
+      for (int round = 0; round < 1000; ++round) {  // bounded: 1200 rows, at least one row per round
+        auto batch = node.claim_due(t0_, claim_options(owner, 7));
+        if (!batch) {
+          ++errors;
+          return;
+        }
+        if (batch->empty()) return;
+        std::lock_guard lock(mutex);
+        for (const auto& c : *batch) {
+          if (!claimed_by.emplace(c.delivery.id, owner).second) ++duplicates;
+          EXPECT_EQ(c.delivery.status, DeliveryStatus::sending);
+          EXPECT_EQ(c.message.id, c.delivery.msg_id);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(duplicates, 0);
+  EXPECT_EQ(static_cast<int>(claimed_by.size()), total);
+  std::set<std::string> owners;
+  for (const auto& [id, owner] : claimed_by) owners.insert(owner.substr(0, 6));
+  EXPECT_EQ(owners.size(), 2u) << "both nodes should have claimed some";
+  EXPECT_EQ(must(node_a->queue_depth()).sending, total);
+  // While the leases are live nobody gets anything; once they run out every row is claimable again.
+  EXPECT_TRUE(must(node_b->claim_due(t0_ + 59s, claim_options("node-b", 10000))).empty());
+  EXPECT_EQ(must(node_b->claim_due(t0_ + 61s, claim_options("node-b", 10000))).size(),
+            static_cast<std::size_t>(total));
+}
+
+TEST_F(PostgresStore, AnExpiredLeaseIsTakenOverAndARestartReleasesItsOwn) {
+  auto node_a = open_node(url_);
+  auto node_b = open_node(url_);
+  Application app = add_app(*node_a);
+  Endpoint ep = add_endpoint(*node_a, app.id);
+  add_message(*node_a, app.id, {ep.id});
+  add_message(*node_a, app.id, {ep.id});
+  auto first = must(node_a->claim_due(t0_, claim_options("node-a", 1, 30s)));
+  ASSERT_EQ(first.size(), 1u);
+  // node-a "dies" holding the first row: node-b gets only the other one until the lease runs out.
+  auto second = must(node_b->claim_due(t0_ + 1s, claim_options("node-b", 10, 30s)));
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_NE(second[0].delivery.id, first[0].delivery.id);
+  EXPECT_TRUE(must(node_b->claim_due(t0_ + 30s, claim_options("node-b", 10, 30s))).empty());
+  EXPECT_EQ(must(node_b->next_due_time()), t0_ + 30s + 1ms);
+  auto taken_over = must(node_b->claim_due(t0_ + 31s, claim_options("node-b", 10, 30s)));
+  ASSERT_EQ(taken_over.size(), 1u);
+  EXPECT_EQ(taken_over[0].delivery.id, first[0].delivery.id);
+
+  // node-b restarts: its leases become pending at once, nobody else's are touched. (Its lease on
+  // `second` runs until t0+31s, so at t0+31s node-a gets only the new message.)
+  add_message(*node_a, app.id, {ep.id});
+  ASSERT_EQ(must(node_a->claim_due(t0_ + 31s, claim_options("node-a", 10, 30s))).size(), 1u);
+  EXPECT_EQ(must(node_b->release_leases("node-b", t0_ + 31s)), 2);
+  auto depth = must(node_a->queue_depth());
+  EXPECT_EQ(depth.pending, 2);
+  EXPECT_EQ(depth.sending, 1);
+}
+
+TEST_F(PostgresStore, FifoHoldsAcrossNodesClaimingConcurrently) {
+  auto node_a = open_node(url_);
+  auto node_b = open_node(url_);
+  Application app = add_app(*node_a);
+  Endpoint fifo = add_endpoint(*node_a, app.id, /*fifo=*/true);
+  constexpr int kMessages = 20;
+  std::vector<std::string> order;
+  for (int i = 0; i < kMessages; ++i) order.push_back(add_message(*node_a, app.id, {fifo.id}));
+
+  // Four claimers on two nodes; each finishes what it claimed before claiming again. The endpoint must
+  // see its messages strictly in order and never two at once.
+  std::mutex mutex;
+  std::vector<std::string> delivered;
+  std::atomic<int> in_flight = 0;
+  std::atomic<int> overlaps = 0;
+  std::atomic<int> errors = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Store& node = t % 2 == 0 ? *node_a : *node_b;
+      IdGenerator ids{clock_, random_};
+      for (int round = 0; round < 2000; ++round) {
+        {
+          std::lock_guard lock(mutex);
+          if (delivered.size() == static_cast<std::size_t>(kMessages)) return;
+        }
+        auto batch = node.claim_due(t0_, claim_options("n" + std::to_string(t), 10));
+        if (!batch) {
+          ++errors;
+          return;
+        }
+        for (const auto& c : *batch) {
+          if (++in_flight > 1) ++overlaps;
+          {
+            std::lock_guard lock(mutex);
+            delivered.push_back(c.delivery.msg_id);
+          }
+          AttemptOutcome o;
+          o.delivery_id = c.delivery.id;
+          o.attempt.id = ids.next(id_prefix::attempt);
+          o.attempt.msg_id = c.delivery.msg_id;
+          o.attempt.endpoint_id = c.delivery.endpoint_id;
+          o.attempt.app_id = c.delivery.app_id;
+          o.attempt.timestamp = t0_;
+          o.attempt.status = AttemptStatus::success;
+          o.attempt.response_status_code = 200;
+          o.next_status = DeliveryStatus::succeeded;
+          o.endpoint_succeeded = true;
+          --in_flight;  // before recording: the next claim may only see it once it is recorded
+          if (!node.record_outcomes(std::span(&o, 1))) ++errors;
+        }
+        if (batch->empty()) std::this_thread::sleep_for(1ms);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(overlaps.load(), 0);
+  EXPECT_EQ(delivered, order);
+}
+
+TEST_F(PostgresStore, NewWorkOnOneNodeWakesTheOtherWithinOneSecond) {
+  auto node_a = open_node(url_);
+  auto node_b = open_node(url_);
+  std::atomic<int> woken_a = 0, woken_b = 0;
+  node_a->set_work_listener([&] { ++woken_a; });
+  node_b->set_work_listener([&] { ++woken_b; });
+  // Wait (bounded) until both nodes' LISTEN is in place: a NOTIFY is not kept for later listeners.
+  auto listening = [&] {
+    return scalar(url_,
+                  "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                  "AND query = 'LISTEN hookd_work'") >= 2;
+  };
+  for (int i = 0; i < 100 && !listening(); ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(listening());
+
+  Application app = add_app(*node_a);
+  Endpoint ep = add_endpoint(*node_a, app.id);
+  add_message(*node_a, app.id, {});  // no due work: nobody is woken
+  auto sent = std::chrono::steady_clock::now();
+  add_message(*node_a, app.id, {ep.id});
+  EXPECT_EQ(woken_a.load(), 1);  // the writing node: synchronously
+  while (woken_b.load() == 0 && std::chrono::steady_clock::now() - sent < 1s)
+    std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(woken_b.load(), 1) << "node-b was not woken within 1 s";
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(woken_a.load(), 1) << "a node must not be woken again by its own notice";
+  EXPECT_EQ(woken_b.load(), 1);
+
+  // A lease release on node-b wakes node-a.
+  ASSERT_EQ(must(node_b->claim_due(t0_, claim_options("node-b", 10))).size(), 1u);
+  must(node_b->release_leases("node-b", t0_));
+  sent = std::chrono::steady_clock::now();
+  while (woken_a.load() == 1 && std::chrono::steady_clock::now() - sent < 1s)
+    std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(woken_a.load(), 2);
+  node_a->set_work_listener(nullptr);
+  node_b->set_work_listener(nullptr);
+}
+
+TEST_F(PostgresStore, SurvivesItsConnectionsBeingKilled) {
+  auto node_a = open_node(url_);
+  auto node_b = open_node(url_);
+  std::atomic<int> woken_b = 0;
+  node_b->set_work_listener([&] { ++woken_b; });
+  Application app = add_app(*node_a);
+  Endpoint ep = add_endpoint(*node_a, app.id);
+  // The server drops every session of this database but ours (an admin, a restart, a proxy timeout).
+  auto kill_sessions = [&] {
+    return scalar(url_,
+                  "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                  "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  };
+  ASSERT_GE(kill_sessions(), 2);  // at least a pool connection of each node and node-b's listener
+  // Stale pooled connections are replaced transparently, for reads and for writes.
+  EXPECT_EQ(must(node_a->get_application(app.id)).id, app.id);
+  add_message(*node_a, app.id, {ep.id});
+  EXPECT_EQ(must(node_b->queue_depth()).pending, 1);
+  // node-b's listener reconnects (and wakes its node once, as notices may have been missed) and then
+  // hears node-a's notices again.
+  for (int i = 0; i < 100 && woken_b.load() == 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_GE(woken_b.load(), 1);
+  auto listening = [&] {
+    return scalar(url_,
+                  "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                  "AND query = 'LISTEN hookd_work'") >= 2;
+  };
+  for (int i = 0; i < 150 && !listening(); ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(listening());
+  const int before = woken_b.load();
+  add_message(*node_a, app.id, {ep.id});
+  for (int i = 0; i < 50 && woken_b.load() == before; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(woken_b.load(), before + 1);
+  node_b->set_work_listener(nullptr);
+}
+
+TEST_F(PostgresStore, OpenStoreRoutesPostgresUrlsHere) {
+  StoreOptions options;
+  options.url = url_;
+  auto store = must(open_store(options), "open_store");
+  Application app = add_app(*store);
+  EXPECT_EQ(scalar(url_, "SELECT COUNT(*) FROM applications"), 1);
+  EXPECT_EQ(must(store->get_application(app.id)).name, "app");
+}
+
+TEST_F(PostgresStore, AnUnreachableServerIsUnavailable) {
+  StoreOptions options;
+  options.url = "postgresql://postgres@127.0.0.1:1/postgres?connect_timeout=2";
+  auto store = open_postgres_store(options.url, options);
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().kind, ErrorKind::unavailable);
+  EXPECT_EQ(store.error().code, "store_unavailable");
+}
+
+TEST_F(PostgresStore, ServerErrorsMapToErrorKinds) {
+  using postgres::pg_error;
+  EXPECT_EQ(pg_error("23505", "dup", false).kind, ErrorKind::conflict);
+  EXPECT_EQ(pg_error("08006", "gone", false).code, "store_unavailable");
+  EXPECT_EQ(pg_error("", "gone", true).kind, ErrorKind::unavailable);
+  EXPECT_EQ(pg_error("57P01", "shutdown", false).kind, ErrorKind::unavailable);
+  EXPECT_TRUE(postgres::is_retryable(pg_error("40P01", "deadlock", false)));
+  EXPECT_EQ(pg_error("42601", "syntax", false).kind, ErrorKind::internal);
+}
+
+TEST_F(PostgresStore, TextArraysAndParametersSurviveQuotes) {
+  auto conn = must(postgres::PgConnection::connect(url_), "connect");
+  auto result =
+      must(conn.exec("SELECT array_length($1::text[], 1), ($1::text[])[2], $2::text IS NULL",
+                     postgres::Params(postgres::text_array({"a", "b\"c\\d", "'; DROP"}), std::nullopt)));
+  EXPECT_EQ(result.row(0).int64(0), 3);
+  EXPECT_EQ(result.row(0).text(1), "b\"c\\d");
+  EXPECT_TRUE(result.row(0).boolean(2));
+}
+
+}  // namespace
+}  // namespace hookd::store

@@ -1,0 +1,313 @@
+// SQLite-specific behaviour of the store: migrations, persistence, WAL, group commit, disk full.
+// The backend-independent contract is in store_contract_test.cpp.
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "store/sqlite/sqlite_db.hpp"
+#include "store/sqlite/sqlite_migrations.hpp"
+
+namespace hookd::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = std::filesystem::temp_directory_path() /
+           ("hookd-sqlite-" + std::to_string(::getpid()) + "-" + info->name());
+    std::filesystem::remove_all(dir_);
+    path_ = (dir_ / "sub" / "hookd.db").string();  // the parent folder does not exist yet
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::unique_ptr<Store> open(bool synchronous_full = true) {
+    StoreOptions options;
+    options.synchronous_full = synchronous_full;
+    auto store = open_sqlite_store(path_, options);
+    if (!store) throw std::runtime_error(store.error().code + ": " + store.error().detail);
+    return std::move(*store);
+  }
+
+  Application new_app(std::string uid) {
+    Application app;
+    app.id = ids_.next(id_prefix::application);
+    app.uid = std::move(uid);
+    app.name = "app";
+    app.created_at = app.updated_at = t0_;
+    return app;
+  }
+  Message new_message(const std::string& app_id, std::string payload = "{}") {
+    Message msg;
+    msg.id = ids_.next(id_prefix::message);
+    msg.app_id = app_id;
+    msg.event_type = "user.created";
+    msg.payload = std::move(payload);
+    msg.created_at = t0_;
+    return msg;
+  }
+
+  std::int64_t query_int(const std::string& sql) {
+    auto db = sqlite::Database::open(path_, sqlite::Database::Mode::read_only, 1000);
+    if (!db) throw std::runtime_error(db.error().detail);
+    auto statement = db->prepare(sql);
+    if (!statement) throw std::runtime_error(statement.error().detail);
+    auto row = (*statement)->step();
+    if (!row || !*row) throw std::runtime_error("no row for " + sql);
+    return (*statement)->int64(0);
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+  SystemClock clock_;
+  SecureRandom random_;
+  IdGenerator ids_{clock_, random_};
+  const TimePoint t0_ = from_millis(1'700'000'000'000);
+};
+
+TEST_F(SqliteStoreTest, MigrationsApplyOnceAndRecordTheVersion) {
+  std::filesystem::create_directories(dir_);
+  path_ = (dir_ / "m.db").string();
+  const auto known = static_cast<int>(sqlite::migrations().size());
+  ASSERT_GE(known, 1);
+  {
+    auto db = sqlite::Database::open(path_, sqlite::Database::Mode::read_write, 1000);
+    ASSERT_TRUE(db);
+    auto first = sqlite::apply_migrations(*db);
+    ASSERT_TRUE(first) << first.error().detail;
+    EXPECT_EQ(*first, known);
+    auto second = sqlite::apply_migrations(*db);
+    ASSERT_TRUE(second) << second.error().detail;
+    EXPECT_EQ(*second, 0);
+  }
+  EXPECT_EQ(query_int("PRAGMA user_version"), known);
+  EXPECT_EQ(query_int("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'deliveries'"), 1);
+  // Opening the store on the migrated file applies nothing and works.
+  auto store = open();
+  EXPECT_EQ(query_int("PRAGMA user_version"), known);
+}
+
+TEST_F(SqliteStoreTest, RefusesASchemaNewerThanItKnows) {
+  open().reset();
+  {
+    auto db = sqlite::Database::open(path_, sqlite::Database::Mode::read_write, 1000);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->exec("PRAGMA user_version = 999"));
+  }
+  StoreOptions options;
+  auto store = open_sqlite_store(path_, options);
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, "schema_too_new");
+}
+
+TEST_F(SqliteStoreTest, UsesWalAndCreatesTheParentFolder) {
+  auto store = open();
+  EXPECT_TRUE(std::filesystem::exists(path_));
+  auto db = sqlite::Database::open(path_, sqlite::Database::Mode::read_only, 1000);
+  ASSERT_TRUE(db);
+  auto mode = db->prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(mode);
+  ASSERT_TRUE((*mode)->step().value_or(false));
+  EXPECT_EQ((*mode)->text(0), "wal");
+}
+
+TEST_F(SqliteStoreTest, DataSurvivesReopen) {
+  std::string app_id, msg_id;
+  {
+    auto store = open(/*synchronous_full=*/false);
+    Application app = new_app("persist");
+    app_id = app.id;
+    ASSERT_TRUE(store->create_application(app));
+    Endpoint ep;
+    ep.id = ids_.next(id_prefix::endpoint);
+    ep.app_id = app.id;
+    ep.url = "https://example.com";
+    ASSERT_TRUE(store->create_endpoint(ep));
+    Message msg = new_message(app.id, R"({"kept":true})");
+    msg.event_id = "evt-1";
+    msg_id = msg.id;
+    ASSERT_TRUE(store->create_message(NewMessage{msg, {ep.id}, std::nullopt}));
+    ASSERT_TRUE(store->set_setting("node", "a"));
+  }
+  auto store = open();
+  EXPECT_EQ(store->get_application("persist").value_or(Application{}).id, app_id);
+  auto msg = store->get_message(app_id, "evt-1");
+  ASSERT_TRUE(msg);
+  EXPECT_EQ(msg->id, msg_id);
+  EXPECT_EQ(msg->payload, R"({"kept":true})");
+  EXPECT_EQ(store->get_setting("node").value_or(std::nullopt), "a");
+  // The queue is the store: the pending delivery is still there to resume.
+  ClaimOptions options;
+  auto claimed = store->claim_due(t0_, options);
+  ASSERT_TRUE(claimed);
+  ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ((*claimed)[0].message.id, msg_id);
+}
+
+TEST_F(SqliteStoreTest, ConcurrentWritesAreGroupedIntoFewerCommits) {
+  auto store = open(/*synchronous_full=*/true);
+  Application app = new_app("group");
+  ASSERT_TRUE(store->create_application(app));
+  auto before = sqlite_writer_stats(*store).value();
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 100;
+  std::atomic<int> failures = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i)
+        if (!store->create_message(NewMessage{new_message(app.id), {}, std::nullopt})) ++failures;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto after = sqlite_writer_stats(*store).value();
+  const auto jobs = after.jobs - before.jobs;
+  const auto batches = after.batches - before.batches;
+  EXPECT_EQ(jobs, static_cast<std::uint64_t>(kThreads * kPerThread));
+  EXPECT_GT(batches, 0u);
+  // Eight writers blocked on fsync'ed commits: the writer must have taken several jobs per COMMIT.
+  EXPECT_LT(batches, jobs);
+  EXPECT_GT(after.largest_batch, 1u);
+}
+
+TEST_F(SqliteStoreTest, DiskFullIsUnavailableAndLeavesNothingHalfWritten) {
+  auto store = open();
+  Application app = new_app("full");
+  ASSERT_TRUE(store->create_application(app));
+  Endpoint ep;
+  ep.id = ids_.next(id_prefix::endpoint);
+  ep.app_id = app.id;
+  ep.url = "https://example.com";
+  ASSERT_TRUE(store->create_endpoint(ep));
+  // The file may not grow any more (max_page_count cannot go below the current size).
+  ASSERT_TRUE(sqlite_exec_in_writer(*store, "PRAGMA max_page_count = 1"));
+
+  Message big = new_message(app.id, "\"" + std::string(2 << 20, 'x') + "\"");
+  big.event_id = "evt-big";
+  auto created =
+      store->create_message(NewMessage{big, {ep.id}, IdempotencyRecord{"idem-big", 202, "{}", t0_ + 1h}});
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().kind, ErrorKind::unavailable);
+  EXPECT_EQ(created.error().code, "store_unavailable");
+  EXPECT_EQ(store->get_message(app.id, big.id).error().kind, ErrorKind::not_found);
+  EXPECT_FALSE(store->get_idempotency("idem-big", t0_).value_or(std::nullopt).has_value());
+  auto depth = store->queue_depth();
+  ASSERT_TRUE(depth);
+  EXPECT_EQ(depth->pending, 0);
+
+  // Once there is room again, the same request goes through.
+  ASSERT_TRUE(sqlite_exec_in_writer(*store, "PRAGMA max_page_count = 1073741823"));
+  auto retried = store->create_message(NewMessage{big, {ep.id}, std::nullopt});
+  ASSERT_TRUE(retried) << retried.error().detail;
+  EXPECT_EQ(retried->endpoint_ids.size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, AWriteHittingDiskFullDoesNotFailItsNeighbours) {
+  auto store = open(/*synchronous_full=*/false);
+  Application app = new_app("full");
+  ASSERT_TRUE(store->create_application(app));
+  constexpr int kWriters = 6;
+  for (int t = 0; t < kWriters; ++t) ASSERT_TRUE(store->set_setting("key-" + std::to_string(t), "value-00"));
+  // SQLite rolls the whole transaction back on SQLITE_FULL: the writer must re-run the other jobs of
+  // that group, not fail them. Updates in place need no new page, so they must all succeed.
+  ASSERT_TRUE(sqlite_exec_in_writer(*store, "PRAGMA max_page_count = 1"));
+  std::atomic<int> big_unavailable = 0, small_failures = 0;
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] {
+    for (int i = 0; i < 20; ++i) {
+      auto r =
+          store->create_message(NewMessage{new_message(app.id, std::string(1 << 20, ' ') + "{}"), {}, {}});
+      if (!r && r.error().code == "store_unavailable") ++big_unavailable;
+    }
+  });
+  for (int t = 0; t < kWriters; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        char value[16];
+        std::snprintf(value, sizeof value, "value-%02d", i);
+        if (!store->set_setting("key-" + std::to_string(t), value)) ++small_failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(big_unavailable.load(), 20);
+  EXPECT_EQ(small_failures.load(), 0);
+  for (int t = 0; t < kWriters; ++t)
+    EXPECT_EQ(store->get_setting("key-" + std::to_string(t)).value(), "value-49");
+  // How often the re-run path was taken depends on timing; shown for the curious.
+  RecordProperty("rerun_jobs", static_cast<int>(sqlite_writer_stats(*store)->rerun));
+  std::printf("jobs re-run after a rolled-back group: %llu\n",
+              static_cast<unsigned long long>(sqlite_writer_stats(*store)->rerun));
+}
+
+TEST_F(SqliteStoreTest, ReadsDoNotWaitForTheWriter) {
+  auto store = open();
+  Application app = new_app("reader");
+  ASSERT_TRUE(store->create_application(app));
+  std::atomic<bool> writer_done = false;
+  // A write job that keeps the writer (and its transaction) busy for a while.
+  std::thread slow([&] {
+    (void)sqlite_exec_in_writer(*store,
+                                "CREATE TEMP TABLE busy AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+                                "SELECT x + 1 FROM c WHERE x < 800000) SELECT COUNT(*) AS n FROM c");
+    writer_done = true;
+  });
+  std::this_thread::sleep_for(50ms);
+  auto started = std::chrono::steady_clock::now();
+  auto got = store->get_application("reader");
+  auto took = std::chrono::steady_clock::now() - started;
+  bool writer_was_busy = !writer_done.load();
+  slow.join();
+  ASSERT_TRUE(got);
+  EXPECT_TRUE(writer_was_busy) << "the slow write finished too early to show anything";
+  EXPECT_LT(took, 200ms);
+}
+
+TEST(SqliteDb, CachedStatementsAreResetAndNotSharedWhileInUse) {
+  auto path =
+      std::filesystem::temp_directory_path() / ("hookd-sqlite-db-" + std::to_string(::getpid()) + ".db");
+  {
+    auto db = sqlite::Database::open(path.string(), sqlite::Database::Mode::read_write, 1000);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->exec("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1), (2)"));
+    {
+      auto first = db->prepare("SELECT v FROM t ORDER BY v");
+      ASSERT_TRUE(first);
+      ASSERT_TRUE((*first)->step().value_or(false));
+      EXPECT_EQ((*first)->int64(0), 1);
+      auto nested = db->prepare("SELECT v FROM t ORDER BY v");
+      ASSERT_FALSE(nested);
+      EXPECT_EQ(nested.error().kind, ErrorKind::internal);
+    }
+    auto again = db->prepare("SELECT v FROM t ORDER BY v");  // reset: starts from the first row
+    ASSERT_TRUE(again);
+    ASSERT_TRUE((*again)->step().value_or(false));
+    EXPECT_EQ((*again)->int64(0), 1);
+
+    auto unique = db->exec("CREATE UNIQUE INDEX tv ON t (v); INSERT INTO t VALUES (1)");
+    ASSERT_FALSE(unique);
+    EXPECT_EQ(unique.error().kind, ErrorKind::conflict);
+  }
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace hookd::store
