@@ -239,6 +239,9 @@ int serve(ServeOptions& o) {
   dispatch_options.schedule = *schedule;
   dispatch_options.request_timeout = *timeout;
   dispatch_options.lease = std::max<Millis>(std::chrono::seconds(30), *timeout * 2 + std::chrono::seconds(5));
+  // A graceful stop waits for every request in flight to finish or time out: an abandoned request the receiver
+  // did get would be sent again by another node once its lease expires.
+  dispatch_options.drain_timeout = *timeout + std::chrono::seconds(5);
   dispatch_options.node_id = o.node_id;
   delivery::Dispatcher dispatcher(**store, client, clock, random, ids, metrics, dispatch_options);
   (*store)->set_work_listener([&dispatcher] { dispatcher.wake(); });

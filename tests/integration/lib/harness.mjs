@@ -50,7 +50,7 @@ export async function startHookd({ args = [], dataDir, allowPrivate = true, stor
     url, dir, child, api, stderr: () => err, exited,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return Promise.race([exited, new Promise((_, rej) => setTimeout(() => rej(new Error('hookd did not stop')), 20000))]);
+      return Promise.race([exited, new Promise((_, rej) => setTimeout(() => rej(new Error('hookd did not stop')), 60000))]);
     },
     cleanup() { rmSync(dir, { recursive: true, force: true }); },
   };
