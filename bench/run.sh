@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # `make bench`: ceilings and hookd scenarios in one invocation, on loopback only, with ratios to the ceilings
 # measured in the same run (absolute figures drift on noisy machines; ratios much less).
-#   BENCH_SECONDS (default 10): length of each wrk run.
+#   BENCH_SECONDS (default 10): length of each wrk run (and an upper bound on the fixed-rate runs).
+#   HOOKD_BIN (default build/hookd): the binary measured; sqlite_ceiling_bench and bench_preload are taken
+#   from its directory. BACKLOG_MESSAGES (default 1,000,000) and GROWTH_MESSAGES (default 10,000,000: about
+#   16 GB of disk and 15-30 minutes of loading) size the backlog and growth scenarios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+HOOKD_BIN="${HOOKD_BIN:-build/hookd}"
 SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
 WORK=$(mktemp -d /tmp/hookd-bench-XXXXXX)
 NGINX_PORT=$((20000 + RANDOM % 20000))
@@ -26,12 +30,12 @@ sed -i "s|pid $WORK/nginx/nginx.pid|pid $WORK/nginx.pid|" "$WORK/nginx.conf"
 nginx -c "$WORK/nginx.conf" -p "$WORK/nginx" -e "$WORK/nginx/error.log" &
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$NGINX_PORT/" >/dev/null && break; sleep 0.1; done
 WRK_NGINX=$(wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" -s bench/post.lua "http://127.0.0.1:$NGINX_PORT/" | rate_of)
-SQLITE_JSON=$(build/sqlite_ceiling_bench --benchmark_format=json 2>/dev/null)
+SQLITE_JSON=$("$(dirname "$HOOKD_BIN")/sqlite_ceiling_bench" --benchmark_format=json 2>/dev/null)
 SQLITE_1=$(echo "$SQLITE_JSON" | node -e 'const j=JSON.parse(require("fs").readFileSync(0));console.log(j.benchmarks.find(b=>b.name.startsWith("insert_rows/1/")).items_per_second.toFixed(0))')
 SQLITE_100=$(echo "$SQLITE_JSON" | node -e 'const j=JSON.parse(require("fs").readFileSync(0));console.log(j.benchmarks.find(b=>b.name.startsWith("insert_rows/100/")).items_per_second.toFixed(0))')
 
 # 2. hookd on SQLite (durable default: synchronous=FULL), one tenant, one endpoint at nginx.
-build/hookd serve --listen "127.0.0.1:$HOOKD_PORT" --data-dir "$WORK/data" --admin-token "$TOKEN" \
+"$HOOKD_BIN" serve --listen "127.0.0.1:$HOOKD_PORT" --data-dir "$WORK/data" --admin-token "$TOKEN" \
   --allow-private-targets --catalog booking-platform --log-level warn > "$WORK/hookd.log" 2>&1 &
 HOOKD_PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$HOOKD_PORT/api/v1/health" >/dev/null && break; sleep 0.1; done
@@ -58,6 +62,7 @@ done
 D1=$(metric 'hookd_delivery_attempts_total{outcome="success"}'); T1=$(date +%s.%N)
 DELIVERY=$(node -e "console.log(((${D1}-${D0})/(${T1}-${T0})).toFixed(0))")
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$HOOKD_PID/status")
+CPU_S=$(awk -v t="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / t }' "/proc/$HOOKD_PID/stat")
 
 ratio() { node -e "console.log((${1}/${2}).toFixed(3))"; }
 cat <<TABLE
@@ -70,4 +75,17 @@ hookd benchmark  $(date -u +%Y-%m-%dT%H:%MZ)  $(nproc) cores  $(uname -r)  paylo
 | hookd ingest (64 clients, durable 202)   | ${INGEST} msg/s | SQLite 100 rows/tx           | $(ratio "$INGEST" "$SQLITE_100") |
 | hookd delivery (signed, attempt recorded)| ${DELIVERY} del/s | nginx keep-alive           | $(ratio "$DELIVERY" "$WRK_NGINX") |
 | hookd peak RSS                           | $((RSS_KB / 1024)) MiB |                        |       |
+| hookd CPU per 1,000 messages (ingest + delivery) | $(node -e "console.log((${CPU_S}/((${D1}-${D0})/1000)).toFixed(3))") s | |   |
 TABLE
+
+# 3. The other scenarios (bench/scenarios/*.sh, each also runnable alone): each prints its own table, with
+# ratios to the wrk -> nginx ceiling measured above. hookd of the ingest run is stopped first.
+kill "$HOOKD_PID" 2>/dev/null && wait "$HOOKD_PID" 2>/dev/null || true
+HOOKD_PID=
+export HOOKD_BIN CEIL_NGINX="$WRK_NGINX"
+export BACKLOG_MESSAGES="${BACKLOG_MESSAGES:-1000000}" GROWTH_MESSAGES="${GROWTH_MESSAGES:-10000000}"
+status=0
+for scenario in delivery latency isolation backlog growth; do
+  bench/scenarios/$scenario.sh || { echo "scenario $scenario failed"; status=1; }
+done
+exit $status
