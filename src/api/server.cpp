@@ -4,12 +4,16 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
-#include <boost/url.hpp>
+#include <boost/beast/ssl.hpp>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "api/beast_convert.hpp"
 #include "api/errors.hpp"
+#include "api/tls_context.hpp"
 
 namespace hookd::api {
 
@@ -20,38 +24,15 @@ using tcp = asio::ip::tcp;
 using asio::awaitable;
 using asio::use_awaitable;
 constexpr auto kTuple = asio::experimental::as_tuple(use_awaitable);
+constexpr auto kTlsShutdownTimeout = std::chrono::seconds(5);
 
 namespace {
 
-Request to_request(http::request<http::string_body>&& in) {
-  Request out;
-  out.method = std::string(in.method_string());
-  std::string_view target = in.target();
-  auto parsed = boost::urls::parse_origin_form(target);
-  if (parsed) {
-    out.path = std::string(parsed->encoded_path().decode());
-    for (auto param : parsed->params()) out.query.emplace_back(param.key, param.value);
-  } else {
-    out.path = std::string(target.substr(0, target.find('?')));
-  }
-  for (const auto& field : in) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers[name] = std::string(field.value());
-  }
-  out.body = std::move(in.body());
-  return out;
-}
-
-http::response<http::string_body> to_beast(Response&& in, unsigned version, bool keep_alive) {
-  http::response<http::string_body> out{static_cast<http::status>(in.status), version};
-  out.set(http::field::server, "hookd");
-  if (!in.content_type.empty()) out.set(http::field::content_type, in.content_type);
-  for (auto& [k, v] : in.headers) out.set(k, v);
-  out.body() = std::move(in.body);
-  out.keep_alive(keep_alive);
-  out.prepare_payload();
-  return out;
+// Ways a connection ends that are the client's business, not a malformed request worth a 400.
+bool quiet_end(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+         ec == asio::ssl::error::stream_truncated || ec.category() == asio::error::get_ssl_category();
 }
 
 }  // namespace
@@ -62,6 +43,7 @@ struct HttpServer::Impl {
   asio::io_context io;
   asio::thread_pool workers;
   tcp::acceptor acceptor{io};
+  std::optional<asio::ssl::context> tls;
   std::uint16_t bound_port = 0;
 
   Impl(ServerOptions o, RequestHandler h)
@@ -85,14 +67,15 @@ struct HttpServer::Impl {
         use_awaitable);
   }
 
-  awaitable<void> session(tcp::socket socket) {
-    beast::tcp_stream stream(std::move(socket));
+  // The request loop, shared by plain and TLS connections: limits, timeouts and error answers are the same.
+  template <class Stream>
+  awaitable<void> serve_requests(Stream& stream) {
+    auto& transport = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer;
     while (true) {
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(options.max_body_bytes);
-      parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-      stream.expires_after(std::chrono::seconds(60));
+      RequestParser parser;
+      apply_limits(parser, options);
+      transport.expires_after(options.idle_timeout);
       auto [ec, bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
       (void)bytes;
       if (ec == http::error::body_limit || ec == http::error::header_limit) {
@@ -105,8 +88,7 @@ struct HttpServer::Impl {
         break;
       }
       if (ec) {
-        if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::eof &&
-            ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
+        if (!quiet_end(ec)) {
           auto res = to_beast(error_response(400, "bad_request", "malformed HTTP request: " + ec.message()),
                               11, false);
           co_await http::async_write(stream, res, kTuple);
@@ -119,13 +101,34 @@ struct HttpServer::Impl {
       Request request = to_request(std::move(beast_request));
       Response response = co_await handle_on_worker(request);
       auto res = to_beast(std::move(response), version, keep_alive);
-      stream.expires_after(std::chrono::seconds(60));
+      transport.expires_after(options.idle_timeout);
       auto [wec, wbytes] = co_await http::async_write(stream, res, kTuple);
       (void)wbytes;
       if (wec || !keep_alive) break;
     }
+  }
+
+  awaitable<void> plain_session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    co_await serve_requests(stream);
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  awaitable<void> tls_session(tcp::socket socket) {
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
+    // The handshake has its own deadline: a client that connects and stalls holds one socket until then and
+    // nothing else (each connection is its own coroutine).
+    beast::get_lowest_layer(stream).expires_after(options.tls_handshake_timeout);
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+    if (ec) {
+      spdlog::debug("TLS handshake failed: {}", ec.message());
+      co_return;
+    }
+    co_await serve_requests(stream);
+    beast::get_lowest_layer(stream).expires_after(kTlsShutdownTimeout);
+    auto [sec] = co_await stream.async_shutdown(kTuple);  // close_notify; the peer may already be gone
+    (void)sec;
   }
 
   awaitable<void> accept_loop() {
@@ -136,7 +139,11 @@ struct HttpServer::Impl {
         continue;  // e.g. EMFILE: keep serving the connections we have
       }
       socket.set_option(tcp::no_delay(true));
-      asio::co_spawn(acceptor.get_executor(), session(std::move(socket)), asio::detached);
+      if (tls) {
+        asio::co_spawn(acceptor.get_executor(), tls_session(std::move(socket)), asio::detached);
+      } else {
+        asio::co_spawn(acceptor.get_executor(), plain_session(std::move(socket)), asio::detached);
+      }
     }
   }
 };
@@ -150,10 +157,19 @@ HttpServer::~HttpServer() {
 }
 
 Result<void> HttpServer::listen() {
+  const auto& options = impl_->options;
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return invalid("tls", "a TLS certificate and a TLS key go together: give both or neither");
+  }
+  if (!options.tls_cert_file.empty()) {
+    auto context = make_server_tls_context(options.tls_cert_file, options.tls_key_file);
+    if (!context) return std::unexpected(context.error());
+    impl_->tls.emplace(std::move(*context));
+  }
   boost::system::error_code ec;
-  auto address = asio::ip::make_address(impl_->options.host, ec);
-  if (ec) return invalid("listen", "not an IP address: " + impl_->options.host);
-  tcp::endpoint endpoint(address, impl_->options.port);
+  auto address = asio::ip::make_address(options.host, ec);
+  if (ec) return invalid("listen", "not an IP address: " + options.host);
+  tcp::endpoint endpoint(address, options.port);
   auto& acceptor = impl_->acceptor;
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
@@ -161,8 +177,7 @@ Result<void> HttpServer::listen() {
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return fail(ErrorKind::unavailable, "listen_failed",
-                "cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) + ": " +
-                    ec.message());
+                "cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " + ec.message());
   }
   impl_->bound_port = acceptor.local_endpoint().port();
   return {};
@@ -170,6 +185,10 @@ Result<void> HttpServer::listen() {
 
 std::uint16_t HttpServer::port() const {
   return impl_->bound_port;
+}
+
+bool HttpServer::tls() const {
+  return impl_->tls.has_value();
 }
 
 void HttpServer::run() {

@@ -1,6 +1,8 @@
 #pragma once
 // The HTTP server: Boost.Beast sessions on C++20 coroutines. Sessions only do I/O; each request is handed to
-// the handler on a worker pool (handlers may block on the store), then the answer is written back.
+// the handler on a worker pool (handlers may block on the store), then the answer is written back. One request
+// loop serves plain TCP and TLS streams alike (a template over the stream type).
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -18,6 +20,12 @@ struct ServerOptions {
   std::size_t max_header_bytes = 16 * 1024;
   int io_threads = 2;
   int worker_threads = 32;  // concurrent handlers; group commit batches their writes
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};  // per read or write of a request
+  // HTTPS when both are set (PEM certificate chain and private key); listen() fails on unusable files.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // A client that connects and does not finish the TLS handshake in this time is dropped.
+  std::chrono::milliseconds tls_handshake_timeout{std::chrono::seconds(10)};
 };
 
 using RequestHandler = std::function<Response(Request&)>;
@@ -29,8 +37,9 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  Result<void> listen();       // binds; port 0 picks a free one
+  Result<void> listen();       // loads the TLS files if any, then binds; port 0 picks a free one
   std::uint16_t port() const;  // the bound port
+  bool tls() const;            // serving HTTPS (after listen())
   void run();                  // serves until stop(); returns after connections are closed
   void stop();                 // thread-safe
 

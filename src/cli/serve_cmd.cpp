@@ -39,6 +39,9 @@ struct ServeOptions {
   std::string node_id = "local";
   std::string log_level = "info";
   std::string ca_file;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_handshake_timeout = "10s";
   std::string operational_url;
   std::string operational_secret;
 };
@@ -138,6 +141,14 @@ int serve(ServeOptions& o) {
   server_options.host = o.listen.substr(0, colon);
   server_options.port = static_cast<std::uint16_t>(std::stoi(o.listen.substr(colon + 1)));
   server_options.max_body_bytes = o.max_body_bytes;
+  server_options.tls_cert_file = o.tls_cert;
+  server_options.tls_key_file = o.tls_key;
+  auto handshake_timeout = parse_duration(o.tls_handshake_timeout);
+  if (!handshake_timeout) {
+    fmt::print(stderr, "--tls-handshake-timeout: {}\n", handshake_timeout.error().detail);
+    return 2;
+  }
+  server_options.tls_handshake_timeout = *handshake_timeout;
 
   auto schedule = RetrySchedule::parse(o.retry_schedule);
   if (!schedule) {
@@ -271,11 +282,12 @@ int serve(ServeOptions& o) {
     fmt::print(stderr, "{}\n", r.error().detail);
     return 1;
   }
+  const char* scheme = server.tls() ? "https" : "http";
   ctx.config.public_url =
-      o.public_url.empty() ? fmt::format("http://{}:{}", server_options.host, server.port()) : o.public_url;
+      o.public_url.empty() ? fmt::format("{}://{}:{}", scheme, server_options.host, server.port()) : o.public_url;
   dispatcher.start();
   std::thread server_thread([&server] { server.run(); });
-  fmt::print("hookd listening on http://{}:{} (store {})\n", server_options.host, server.port(),
+  fmt::print("hookd listening on {}://{}:{} (store {})\n", scheme, server_options.host, server.port(),
              store_options.url);
   std::cout.flush();
   std::fflush(stdout);
@@ -326,6 +338,13 @@ Run add_serve_command(CLI::App& app) {
   cmd->add_option("--public-url", o->public_url, "Base URL people reach this server at (portal links)");
   cmd->add_option("--node-id", o->node_id, "Name of this node (lease owner)")->capture_default_str();
   cmd->add_option("--ca-file", o->ca_file, "Extra CA bundle trusted for outbound HTTPS");
+  auto* tls_cert = cmd->add_option("--tls-cert", o->tls_cert, "Serve HTTPS with this PEM certificate chain");
+  auto* tls_key = cmd->add_option("--tls-key", o->tls_key, "Private key (PEM) of --tls-cert");
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
+  cmd->add_option("--tls-handshake-timeout", o->tls_handshake_timeout,
+                  "Drop a client that has not finished the TLS handshake after this long")
+      ->capture_default_str();
   cmd->add_option("--operational-webhook-url", o->operational_url,
                   "Send endpoint.* and message.attempt.* operational events to this URL");
   cmd->add_option("--operational-webhook-secret", o->operational_secret,

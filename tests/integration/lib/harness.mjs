@@ -32,7 +32,7 @@ export async function startHookd({ args = [], dataDir, allowPrivate = true, stor
   child.stderr.on('data', (d) => { err += d; });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const url = await Promise.race([
-    waitFor(() => out.match(/listening on (http:\/\/[0-9.:]+)/)?.[1], { timeoutMs: 30000, what: 'hookd to listen' }),
+    waitFor(() => out.match(/listening on (https?:\/\/[0-9.:]+)/)?.[1], { timeoutMs: 30000, what: 'hookd to listen' }),
     exited.then((e) => { throw new Error(`hookd exited early (${JSON.stringify(e)}): ${err}`); }),
   ]);
   const api = async (method, route, body, headers = {}) => {
