@@ -59,17 +59,26 @@ Options parse(int argc, char** argv) {
       if (i + 1 >= argc) fail("missing value for " + arg);
       return argv[++i];
     };
-    if (arg == "--data-dir") o.data_dir = value();
-    else if (arg == "--app") o.app_uid = value();
-    else if (arg == "--endpoint") o.endpoints.push_back(value());
-    else if (arg == "--messages") o.messages = std::stoll(value());
-    else if (arg == "--payload-file") o.payload_file = value();
-    else if (arg == "--state") o.delivered = value() == "delivered";
-    else if (arg == "--threads") o.threads = std::max(1, std::stoi(value()));
-    else fail("unknown argument " + arg);
+    if (arg == "--data-dir")
+      o.data_dir = value();
+    else if (arg == "--app")
+      o.app_uid = value();
+    else if (arg == "--endpoint")
+      o.endpoints.push_back(value());
+    else if (arg == "--messages")
+      o.messages = std::stoll(value());
+    else if (arg == "--payload-file")
+      o.payload_file = value();
+    else if (arg == "--state")
+      o.delivered = value() == "delivered";
+    else if (arg == "--threads")
+      o.threads = std::max(1, std::stoi(value()));
+    else
+      fail("unknown argument " + arg);
   }
   if (o.data_dir.empty() || o.endpoints.empty() || o.payload_file.empty()) {
-    fail("usage: --data-dir DIR --endpoint URL… --messages N --payload-file FILE [--state pending|delivered]");
+    fail(
+        "usage: --data-dir DIR --endpoint URL… --messages N --payload-file FILE [--state pending|delivered]");
   }
   return o;
 }

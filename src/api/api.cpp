@@ -71,6 +71,13 @@ Response Api::portal_access(const Request& request, const PathParams& params) {
 }
 
 Response Api::handle(Request& request) {
+  if (!IngestMetrics::is_ingest_request(request.method, request.path)) return route(request);
+  Response response = route(request);
+  ingest_metrics_.record(response.status);
+  return response;
+}
+
+Response Api::route(Request& request) {
   const std::string& path = request.path;
   if (path == "/api/v1/health" || path == "/api/v1/health/") {
     auto probe = ctx_.store.get_setting("schema");
@@ -78,7 +85,7 @@ Response Api::handle(Request& request) {
     return json_response(200, R"({"status":"ok"})");
   }
   if (path == "/metrics" && metrics_text_) {
-    Response r = json_response(200, metrics_text_());
+    Response r = json_response(200, metrics_text_() + ingest_metrics_.render());
     r.content_type = "text/plain; version=0.0.4";
     return r;
   }

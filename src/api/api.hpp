@@ -8,6 +8,7 @@
 
 #include "api/context.hpp"
 #include "api/http.hpp"
+#include "api/ingest_metrics.hpp"
 #include "api/router.hpp"
 
 namespace hookd::api {
@@ -20,6 +21,7 @@ class Api {
   std::vector<std::pair<std::string, std::string>> routes() const { return router_.routes(); }
 
  private:
+  Response route(Request& request);
   Response handle_authenticated(Request& request, std::string_view token);
   Response with_idempotency(Request& request, std::string_view token, std::string_view key);
   Response serve_portal(const Request& request) const;
@@ -30,6 +32,7 @@ class Api {
   ApiContext& ctx_;
   Router router_;
   std::function<std::string()> metrics_text_;
+  IngestMetrics ingest_metrics_;
   std::mutex inflight_mutex_;  // guards inflight_keys_
   std::condition_variable inflight_done_;
   std::set<std::string> inflight_keys_;

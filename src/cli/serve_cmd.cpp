@@ -14,6 +14,7 @@
 #include "core/secrets.hpp"
 #include "delivery/dispatcher.hpp"
 #include "delivery/http_client.hpp"
+#include "delivery/queue_metrics.hpp"
 #include "store/operational.hpp"
 
 namespace hookd::cli {
@@ -274,6 +275,7 @@ int serve(ServeOptions& o) {
     }
     text += "# TYPE hookd_payload_validation_warnings_total counter\n";
     text += fmt::format("hookd_payload_validation_warnings_total {}\n", validator.warnings());
+    text += delivery::render_queue_metrics(**store, clock.now());
     return text;
   };
   api::Api api(ctx, metrics_text);

@@ -93,6 +93,18 @@ struct AttemptOutcome {
   bool disable_endpoint = false;                        // 410 Gone, or failing for too long
 };
 
+// An enabled endpoint whose last attempts failed (metrics: per-endpoint failure state).
+struct FailingEndpoint {
+  std::string app_id;
+  std::string endpoint_id;
+  TimePoint failing_since{};
+};
+
+struct FailingEndpoints {
+  std::int64_t total = 0;               // every enabled endpoint in a failing streak
+  std::vector<FailingEndpoint> oldest;  // the longest-failing ones, at most the limit asked for
+};
+
 struct ClaimOptions {
   int limit = 256;
   Millis lease{std::chrono::seconds(60)};
@@ -173,6 +185,10 @@ class Store {
   virtual Result<Endpoint> get_endpoint_by_id(std::string_view endpoint_id) = 0;  // dispatcher only
   // Counts for metrics: deliveries by status, and the oldest pending one's due time.
   virtual Result<EndpointStats> queue_depth() = 0;
+  // Metrics, both cheap (indexed or over the endpoints table only): the earliest next_attempt_at among
+  // pending deliveries (nullopt: none), and the enabled endpoints in a failing streak.
+  virtual Result<std::optional<TimePoint>> oldest_pending_due() = 0;
+  virtual Result<FailingEndpoints> failing_endpoints(int limit) = 0;
 
   // Called (from any thread) after a commit that added due work, so dispatchers wake at once.
   virtual void set_work_listener(std::function<void()> listener) = 0;

@@ -895,6 +895,61 @@ TEST_P(StoreContract, AFailingWriteFailsAloneAmongConcurrentOnes) {
   EXPECT_EQ(total, static_cast<std::size_t>(kRounds + kThreads * kRounds));
 }
 
+// ---- metrics reads ----
+
+TEST_P(StoreContract, MetricsReadTheOldestPendingDueTimeAndTheFailingEndpoints) {
+  EXPECT_FALSE(must(store().oldest_pending_due()).has_value());
+  auto none = must(store().failing_endpoints(10));
+  EXPECT_EQ(none.total, 0);
+  EXPECT_TRUE(none.oldest.empty());
+
+  Application app = add_app();
+  Endpoint a = add_endpoint(app.id);
+  Endpoint b = add_endpoint(app.id);
+  Endpoint c = add_endpoint(app.id);
+  add_message(app.id, {a.id}, "user.created", t0_ + 2s);
+  add_message(app.id, {b.id, c.id}, "user.created", t0_ + 1s);
+  EXPECT_EQ(must(store().oldest_pending_due()), t0_ + 1s);
+  auto claimed = claim(t0_ + 3s);
+  ASSERT_EQ(claimed.size(), 3u);
+  EXPECT_FALSE(must(store().oldest_pending_due()).has_value());  // leased rows are not pending
+
+  // a fails first (t0+4s), then b (t0+5s); c succeeds. Retries are due at +30s and +60s.
+  std::vector<AttemptOutcome> outcomes;
+  for (const auto& d : claimed) {
+    if (d.delivery.endpoint_id == a.id)
+      outcomes.push_back(outcome(d, AttemptStatus::fail, 500, DeliveryStatus::pending, t0_ + 30s, t0_ + 4s));
+    else if (d.delivery.endpoint_id == b.id)
+      outcomes.push_back(outcome(d, AttemptStatus::fail, 0, DeliveryStatus::pending, t0_ + 60s, t0_ + 5s));
+    else
+      outcomes.push_back(outcome(d, AttemptStatus::success, 200, DeliveryStatus::succeeded));
+  }
+  must(store().record_outcomes(outcomes));
+  EXPECT_EQ(must(store().oldest_pending_due()), t0_ + 30s);
+  auto failing = must(store().failing_endpoints(10));
+  EXPECT_EQ(failing.total, 2);
+  ASSERT_EQ(failing.oldest.size(), 2u);
+  EXPECT_EQ(failing.oldest[0].endpoint_id, a.id);
+  EXPECT_EQ(failing.oldest[0].app_id, app.id);
+  EXPECT_EQ(failing.oldest[0].failing_since, t0_ + 4s);
+  EXPECT_EQ(failing.oldest[1].endpoint_id, b.id);
+
+  // The list is capped; the total is not.
+  auto capped = must(store().failing_endpoints(1));
+  EXPECT_EQ(capped.total, 2);
+  ASSERT_EQ(capped.oldest.size(), 1u);
+  EXPECT_EQ(capped.oldest[0].endpoint_id, a.id);
+
+  // A disabled endpoint is no longer reported as failing.
+  Endpoint disabled = must(store().get_endpoint(app.id, a.id));
+  disabled.disabled = true;
+  must(store().update_endpoint(disabled));
+  failing = must(store().failing_endpoints(10));
+  EXPECT_EQ(failing.total, 1);
+  ASSERT_EQ(failing.oldest.size(), 1u);
+  EXPECT_EQ(failing.oldest[0].endpoint_id, b.id);
+}
+
 std::string backend_name(const ::testing::TestParamInfo<StoreBackend>& info) {
   return info.param.name;
 }

@@ -67,6 +67,8 @@ class SqliteStore final : public Store {
   Result<std::optional<TimePoint>> next_due_time() override;
   Result<Endpoint> get_endpoint_by_id(std::string_view endpoint_id) override;
   Result<EndpointStats> queue_depth() override;
+  Result<std::optional<TimePoint>> oldest_pending_due() override;
+  Result<FailingEndpoints> failing_endpoints(int limit) override;
 
   void set_work_listener(std::function<void()> listener) override {
     writer_->set_work_listener(std::move(listener));
