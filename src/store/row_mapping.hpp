@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/model.hpp"
+#include "store/secret_columns.hpp"
 
 namespace hookd::store {
 
@@ -84,8 +85,10 @@ inline constexpr auto read_event_type = [](const auto& row) -> EventType {
   return type;
 };
 
-inline constexpr auto read_endpoint = [](const auto& row) -> Endpoint {
-  Endpoint ep;
+// The secret columns are returned as stored: only store/secret_columns opens them.
+inline constexpr auto read_stored_endpoint = [](const auto& row) -> StoredEndpoint {
+  StoredEndpoint stored;
+  Endpoint& ep = stored.endpoint;
   ep.id = row.text(0);
   ep.app_id = row.text(1);
   ep.uid = row.optional_text(2);
@@ -97,17 +100,17 @@ inline constexpr auto read_endpoint = [](const auto& row) -> Endpoint {
   if (auto limit = row.optional_int64(8)) ep.rate_limit = static_cast<int>(*limit);
   ep.metadata_json = row.text(9);
   ep.headers = decode_headers(row.text(10));
-  ep.secrets = decode_secrets(row.text(11));
+  stored.columns.secrets = row.text(11);
   ep.body_format = row.text(12) == "form" ? BodyFormat::form : BodyFormat::json;
   ep.success_rule = row.text(13) == "ok_with_body" ? SuccessRule::ok_with_body : SuccessRule::any_2xx;
   ep.verification_ping = row.boolean(14);
   ep.auth_id = row.text(15);
-  ep.auth_secret = row.text(16);
+  stored.columns.auth_secret = row.text(16);
   ep.fifo = row.boolean(17);
   ep.failing_since = row.optional_time(18);
   ep.created_at = row.time(19);
   ep.updated_at = row.time(20);
-  return ep;
+  return stored;
 };
 
 inline constexpr auto read_message = [](const auto& row, int first = 0) -> Message {

@@ -18,6 +18,7 @@
 
 #include "core/model.hpp"
 #include "core/result.hpp"
+#include "core/secret_box.hpp"
 
 namespace hookd::store {
 
@@ -145,6 +146,10 @@ class Store {
   virtual Result<EndpointStats> endpoint_stats(std::string_view app_id, std::string_view endpoint_id,
                                                std::optional<TimePoint> since,
                                                std::optional<TimePoint> until) = 0;
+  // Secrets at rest (store/secret_columns.hpp): rewrites every endpoint whose secrets are in clear or
+  // sealed under an old key so they are sealed under the keyring's current key. Fails, changing nothing,
+  // when a value does not open (key id not in the keyring, tampered). Returns how many rows it rewrote.
+  virtual Result<int> reseal_endpoint_secrets() = 0;
 
   // Messages. get_message accepts the msg id or the producer's event_id. Lists are newest first.
   virtual Result<CreatedMessage> create_message(const NewMessage& message) = 0;
@@ -197,6 +202,9 @@ class Store {
 struct StoreOptions {
   std::string url;               // "sqlite:PATH" or "postgres://…"
   bool synchronous_full = true;  // SQLite: fsync every commit (survives power loss); false: NORMAL
+  // Seals endpoint secrets at rest (AES-256-GCM). Null: secrets are written in clear (unit tests and tools
+  // only; `hookd serve` always gives one).
+  std::shared_ptr<const SecretKeyring> secret_keyring;
 };
 
 Result<std::unique_ptr<Store>> open_store(const StoreOptions& options);

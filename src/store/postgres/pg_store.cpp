@@ -37,15 +37,20 @@ Result<std::unique_ptr<Store>> open_postgres_store(std::string_view url, const S
     if (!lease) return std::unexpected(lease.error());
     if (auto applied = apply_migrations(lease->conn()); !applied) return std::unexpected(applied.error());
   }
-  return std::make_unique<PgStore>(std::move(conninfo), std::move(pool), random_token());
+  return std::make_unique<PgStore>(std::move(conninfo), std::move(pool), random_token(),
+                                   options.secret_keyring);
 }
 
 }  // namespace hookd::store
 
 namespace hookd::store::postgres {
 
-PgStore::PgStore(std::string conninfo, std::unique_ptr<ConnectionPool> pool, std::string token)
-    : conninfo_(std::move(conninfo)), pool_(std::move(pool)), token_(std::move(token)) {
+PgStore::PgStore(std::string conninfo, std::unique_ptr<ConnectionPool> pool, std::string token,
+                 std::shared_ptr<const SecretKeyring> keyring)
+    : conninfo_(std::move(conninfo)),
+      pool_(std::move(pool)),
+      token_(std::move(token)),
+      keyring_(std::move(keyring)) {
   listener_thread_ = std::make_unique<WorkNotificationListener>(conninfo_, token_, [this] { wake_local(); });
 }
 

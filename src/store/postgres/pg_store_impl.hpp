@@ -25,7 +25,8 @@ struct WriteTx {
 
 class PgStore final : public Store {
  public:
-  PgStore(std::string conninfo, std::unique_ptr<ConnectionPool> pool, std::string token);
+  PgStore(std::string conninfo, std::unique_ptr<ConnectionPool> pool, std::string token,
+          std::shared_ptr<const SecretKeyring> keyring = nullptr);
   ~PgStore() override;
 
   Result<Application> create_application(const Application& app) override;
@@ -50,6 +51,7 @@ class PgStore final : public Store {
   Result<EndpointStats> endpoint_stats(std::string_view app_id, std::string_view endpoint_id,
                                        std::optional<TimePoint> since,
                                        std::optional<TimePoint> until) override;
+  Result<int> reseal_endpoint_secrets() override;
 
   Result<CreatedMessage> create_message(const NewMessage& message) override;
   Result<Message> get_message(std::string_view app_id, std::string_view id_or_event_id) override;
@@ -139,6 +141,7 @@ class PgStore final : public Store {
   const std::string conninfo_;
   std::unique_ptr<ConnectionPool> pool_;
   const std::string token_;  // this store's NOTIFY payload, to ignore its own notices
+  const std::shared_ptr<const SecretKeyring> keyring_;  // seals endpoint secrets (store/secret_columns)
   std::mutex listener_mutex_;
   std::function<void()> listener_;
   std::unique_ptr<WorkNotificationListener> listener_thread_;  // started with the first listener

@@ -52,7 +52,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(std::string_view path_view, con
   auto readers = ReadPool::open(path, kReaders, kBusyTimeoutMs);
   if (!readers) return std::unexpected(readers.error());
   auto writer = std::make_unique<GroupCommitWriter>(std::move(*db), kMaxBatch);
-  return std::make_unique<SqliteStore>(std::move(writer), std::move(*readers));
+  return std::make_unique<SqliteStore>(std::move(writer), std::move(*readers), options.secret_keyring);
 }
 
 std::optional<SqliteWriterStats> sqlite_writer_stats(Store& store) {

@@ -1,8 +1,8 @@
 // Endpoints: always read and written within one application.
 #include <fmt/format.h>
 
-#include "store/sqlite/sqlite_query.hpp"
 #include "store/row_mapping.hpp"
+#include "store/sqlite/sqlite_query.hpp"
 #include "store/sqlite/sqlite_store_impl.hpp"
 
 namespace hookd::store::sqlite {
@@ -12,8 +12,12 @@ const std::string kSelectEndpoint = fmt::format(
     "SELECT {} FROM endpoints WHERE app_id = ?1 AND (id = ?2 OR uid = ?2) ORDER BY id = ?2 DESC LIMIT 1",
     kEndpointColumns);
 
-Result<Endpoint> find_endpoint(Database& db, std::string_view app_id, std::string_view id_or_uid) {
-  return query_one<Endpoint>(db, kSelectEndpoint, "endpoint not found", read_endpoint, app_id, id_or_uid);
+Result<Endpoint> find_endpoint(Database& db, const SecretKeyring* keyring, std::string_view app_id,
+                               std::string_view id_or_uid) {
+  auto stored = query_one<StoredEndpoint>(db, kSelectEndpoint, "endpoint not found", read_stored_endpoint,
+                                          app_id, id_or_uid);
+  if (!stored) return std::unexpected(stored.error());
+  return open_endpoint(keyring, std::move(*stored));
 }
 
 Error uid_conflict(Error error, const Endpoint& ep) {
@@ -58,6 +62,8 @@ Result<EndpointStats> count_deliveries_by_status(Database& db, std::string_view 
 }
 
 Result<Endpoint> SqliteStore::create_endpoint(const Endpoint& ep) {
+  auto sealed = seal_secret_columns(keyring_.get(), ep);
+  if (!sealed) return std::unexpected(sealed.error());
   return write([&](WriteTx& tx) -> Result<Endpoint> {
     auto app = query_one<bool>(
         tx.db, "SELECT 1 FROM applications WHERE id = ?", "application not found",
@@ -69,18 +75,20 @@ Result<Endpoint> SqliteStore::create_endpoint(const Endpoint& ep) {
                     kEndpointColumns),
         ep.id, ep.app_id, ep.uid, ep.url, ep.description, encode_list(ep.event_types),
         encode_list(ep.channels), ep.disabled, ep.rate_limit, ep.metadata_json, encode_headers(ep.headers),
-        encode_secrets(ep.secrets), to_db(ep.body_format), to_db(ep.success_rule), ep.verification_ping,
-        ep.auth_id, ep.auth_secret, ep.fifo, ep.failing_since, ep.created_at, ep.updated_at);
+        sealed->secrets, to_db(ep.body_format), to_db(ep.success_rule), ep.verification_ping, ep.auth_id,
+        sealed->auth_secret, ep.fifo, ep.failing_since, ep.created_at, ep.updated_at);
     if (!inserted) return std::unexpected(uid_conflict(inserted.error(), ep));
     return ep;
   });
 }
 
 Result<Endpoint> SqliteStore::get_endpoint(std::string_view app_id, std::string_view id_or_uid) {
-  return read([&](Database& db) { return find_endpoint(db, app_id, id_or_uid); });
+  return read([&](Database& db) { return find_endpoint(db, keyring_.get(), app_id, id_or_uid); });
 }
 
 Result<Endpoint> SqliteStore::update_endpoint(const Endpoint& ep) {
+  auto sealed = seal_secret_columns(keyring_.get(), ep);
+  if (!sealed) return std::unexpected(sealed.error());
   return write([&](WriteTx& tx) -> Result<Endpoint> {
     // Re-enabling an endpoint starts a new failing streak; otherwise failing_since is the dispatcher's
     // (record_outcomes) and an API update must not overwrite what it wrote meanwhile.
@@ -92,18 +100,18 @@ Result<Endpoint> SqliteStore::update_endpoint(const Endpoint& ep) {
         "verification_ping = ?, auth_id = ?, auth_secret = ?, fifo = ?, updated_at = ? "
         "WHERE app_id = ? AND id = ?",
         ep.uid, ep.url, ep.description, encode_list(ep.event_types), encode_list(ep.channels), ep.disabled,
-        ep.disabled, ep.rate_limit, ep.metadata_json, encode_headers(ep.headers), encode_secrets(ep.secrets),
-        to_db(ep.body_format), to_db(ep.success_rule), ep.verification_ping, ep.auth_id, ep.auth_secret,
+        ep.disabled, ep.rate_limit, ep.metadata_json, encode_headers(ep.headers), sealed->secrets,
+        to_db(ep.body_format), to_db(ep.success_rule), ep.verification_ping, ep.auth_id, sealed->auth_secret,
         ep.fifo, ep.updated_at, ep.app_id, ep.id);
     if (!updated) return std::unexpected(uid_conflict(updated.error(), ep));
     if (*updated == 0) return not_found("endpoint not found");
-    return find_endpoint(tx.db, ep.app_id, ep.id);
+    return find_endpoint(tx.db, keyring_.get(), ep.app_id, ep.id);
   });
 }
 
 Result<void> SqliteStore::delete_endpoint(std::string_view app_id, std::string_view id_or_uid) {
   return write([&](WriteTx& tx) -> Result<void> {
-    auto ep = find_endpoint(tx.db, app_id, id_or_uid);
+    auto ep = find_endpoint(tx.db, keyring_.get(), app_id, id_or_uid);
     if (!ep) return std::unexpected(ep.error());
     if (auto r =
             execute(tx.db, "DELETE FROM attempts WHERE app_id = ? AND endpoint_id = ?", ep->app_id, ep->id);
@@ -124,7 +132,9 @@ Result<Page<Endpoint>> SqliteStore::list_endpoints(std::string_view app_id, cons
   return read([&](Database& db) {
     QueryBuilder query(fmt::format("SELECT {} FROM endpoints", kEndpointColumns));
     query.where("app_id = ?", std::string(app_id)).page("id", /*list_ascending=*/true, page);
-    return query.run_page<Endpoint>(db, read_endpoint);
+    auto stored = query.run_page<StoredEndpoint>(db, read_stored_endpoint);
+    if (!stored) return Result<Page<Endpoint>>(std::unexpected(stored.error()));
+    return open_endpoint_page(keyring_.get(), std::move(*stored));
   });
 }
 
@@ -134,12 +144,12 @@ Result<std::vector<Endpoint>> SqliteStore::all_endpoints(std::string_view app_id
         db.prepare(fmt::format("SELECT {} FROM endpoints WHERE app_id = ? ORDER BY id", kEndpointColumns));
     if (!statement) return std::unexpected(statement.error());
     (*statement)->bind_all(app_id);
-    std::vector<Endpoint> out;
+    std::vector<StoredEndpoint> out;
     while (true) {
       auto row = (*statement)->step();
       if (!row) return std::unexpected(row.error());
-      if (!*row) return out;
-      out.push_back(read_endpoint(**statement));
+      if (!*row) return open_endpoints(keyring_.get(), std::move(out));
+      out.push_back(read_stored_endpoint(**statement));
     }
   });
 }
@@ -148,7 +158,7 @@ Result<EndpointStats> SqliteStore::endpoint_stats(std::string_view app_id, std::
                                                   std::optional<TimePoint> since,
                                                   std::optional<TimePoint> until) {
   return read([&](Database& db) -> Result<EndpointStats> {
-    auto ep = find_endpoint(db, app_id, endpoint_id);
+    auto ep = find_endpoint(db, keyring_.get(), app_id, endpoint_id);
     if (!ep) return std::unexpected(ep.error());
     std::string sql = "SELECT status, COUNT(*) FROM deliveries WHERE endpoint_id = ?";
     std::vector<BindValue> binds{ep->id};
@@ -166,9 +176,49 @@ Result<EndpointStats> SqliteStore::endpoint_stats(std::string_view app_id, std::
 }
 
 Result<Endpoint> SqliteStore::get_endpoint_by_id(std::string_view endpoint_id) {
-  return read([&](Database& db) {
-    return query_one<Endpoint>(db, fmt::format("SELECT {} FROM endpoints WHERE id = ?", kEndpointColumns),
-                               "endpoint not found", read_endpoint, endpoint_id);
+  return read([&](Database& db) -> Result<Endpoint> {
+    auto stored =
+        query_one<StoredEndpoint>(db, fmt::format("SELECT {} FROM endpoints WHERE id = ?", kEndpointColumns),
+                                  "endpoint not found", read_stored_endpoint, endpoint_id);
+    if (!stored) return std::unexpected(stored.error());
+    return open_endpoint(keyring_.get(), std::move(*stored));
+  });
+}
+
+Result<int> SqliteStore::reseal_endpoint_secrets() {
+  if (!keyring_) return internal_error("no secret key: endpoint secrets cannot be sealed");
+  // Only rows not yet sealed under the current key: a restart with nothing to do reads no secret.
+  const std::string prefix = current_key_prefix(*keyring_);
+  return write([&](WriteTx& tx) -> Result<int> {
+    auto statement = tx.db.prepare(
+        "SELECT id, secrets, auth_secret FROM endpoints WHERE substr(secrets, 1, ?1) <> ?2 "
+        "OR (auth_secret <> '' AND substr(auth_secret, 1, ?1) <> ?2) ORDER BY id");
+    if (!statement) return std::unexpected(statement.error());
+    (*statement)->bind_all(static_cast<std::int64_t>(prefix.size()), prefix);
+    std::vector<std::pair<std::string, SecretColumns>> rows;
+    while (true) {
+      auto row = (*statement)->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      rows.emplace_back((*statement)->text(0), SecretColumns{(*statement)->text(1), (*statement)->text(2)});
+    }
+    // secure_delete: the clear text a rewritten row leaves in its page is zeroed, not merely marked free.
+    if (auto r = tx.db.exec("PRAGMA secure_delete = ON"); !r) return std::unexpected(r.error());
+    struct SecureDeleteOff {
+      Database& db;
+      ~SecureDeleteOff() { (void)db.exec("PRAGMA secure_delete = OFF"); }
+    } restore{tx.db};
+    int rewritten = 0;
+    for (const auto& [id, stored] : rows) {
+      auto resealed = reseal_secret_columns(*keyring_, id, stored);
+      if (!resealed) return std::unexpected(resealed.error());
+      if (!*resealed) continue;
+      auto updated = execute(tx.db, "UPDATE endpoints SET secrets = ?, auth_secret = ? WHERE id = ?",
+                             (*resealed)->secrets, (*resealed)->auth_secret, id);
+      if (!updated) return std::unexpected(updated.error());
+      ++rewritten;
+    }
+    return rewritten;
   });
 }
 

@@ -15,8 +15,9 @@ namespace hookd::store::sqlite {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<GroupCommitWriter> writer, std::unique_ptr<ReadPool> readers)
-      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+  SqliteStore(std::unique_ptr<GroupCommitWriter> writer, std::unique_ptr<ReadPool> readers,
+              std::shared_ptr<const SecretKeyring> keyring = nullptr)
+      : writer_(std::move(writer)), readers_(std::move(readers)), keyring_(std::move(keyring)) {}
 
   Result<Application> create_application(const Application& app) override;
   Result<Application> get_application(std::string_view id_or_uid) override;
@@ -40,6 +41,7 @@ class SqliteStore final : public Store {
   Result<EndpointStats> endpoint_stats(std::string_view app_id, std::string_view endpoint_id,
                                        std::optional<TimePoint> since,
                                        std::optional<TimePoint> until) override;
+  Result<int> reseal_endpoint_secrets() override;
 
   Result<CreatedMessage> create_message(const NewMessage& message) override;
   Result<Message> get_message(std::string_view app_id, std::string_view id_or_event_id) override;
@@ -100,6 +102,7 @@ class SqliteStore final : public Store {
 
   std::unique_ptr<GroupCommitWriter> writer_;
   std::unique_ptr<ReadPool> readers_;
+  std::shared_ptr<const SecretKeyring> keyring_;  // seals endpoint secrets (store/secret_columns)
 };
 
 // Shared by the sqlite_store_*.cpp files.
