@@ -95,6 +95,7 @@ void Dispatcher::run() {
         spdlog::error("recording {} attempt outcomes failed: {}", outcomes.size(), r.error().detail);
       }
     }
+    watch_clock();
     if (stopping) {
       if (!drain_deadline) drain_deadline = clock_.now() + options_.drain_timeout;
       if (in_flight_.empty() || clock_.now() >= *drain_deadline) break;
@@ -104,6 +105,28 @@ void Dispatcher::run() {
   }
   if (!in_flight_.empty())
     spdlog::warn("stopping with {} deliveries in flight; their leases will expire", in_flight_.size());
+}
+
+// Due times and leases are wall-clock times. After a forward step, work due within the step runs early
+// (harmless), and this node's own leases look expired: claim_more skips rows it already has in flight.
+// After a backward step, everything scheduled would wait the step's length on top of its delay, so the
+// schedule is moved back by the step (docs/DESIGN.md, "Clock steps").
+void Dispatcher::watch_clock() {
+  auto step = clock_steps_.observe(clock_.now(), std::chrono::steady_clock::now());
+  if (step == Millis(0)) return;
+  if (step > Millis(0)) {
+    spdlog::warn("the wall clock jumped forward by {} ms: deliveries due within that time run now",
+                 step.count());
+    return;
+  }
+  auto moved = store_.rewind_schedule(clock_.now(), -step, options_.node_id, options_.lease);
+  if (!moved) {
+    spdlog::error("the wall clock jumped back by {} ms; moving the schedule back failed: {}", -step.count(),
+                  moved.error().detail);
+    return;
+  }
+  spdlog::warn("the wall clock jumped back by {} ms: {} scheduled deliveries moved back with it",
+               -step.count(), *moved);
 }
 
 void Dispatcher::claim_more() {
@@ -130,6 +153,9 @@ void Dispatcher::claim_more() {
     }
     std::vector<store::AttemptOutcome> immediate;
     for (auto& c : *claimed) {
+      // Our own lease looked expired (the wall clock jumped forward): the request is still in flight here,
+      // and the claim merely renewed its lease.
+      if (in_flight_.contains(c.delivery.id)) continue;
       auto flight = std::make_unique<InFlight>();
       flight->claimed = std::move(c);
       flight->started = now;
@@ -315,7 +341,7 @@ void Dispatcher::notify_operator(const InFlight& flight, const store::AttemptOut
 const Endpoint* Dispatcher::endpoint(const std::string& id) {
   auto now = clock_.now();
   auto it = endpoint_cache_.find(id);
-  if (it == endpoint_cache_.end() || now - it->second.first > kCacheTtl) {
+  if (it == endpoint_cache_.end() || now - it->second.first > kCacheTtl || now < it->second.first) {
     auto e = store_.get_endpoint_by_id(id);
     std::optional<Endpoint> value;
     if (e)
@@ -330,7 +356,7 @@ const Endpoint* Dispatcher::endpoint(const std::string& id) {
 std::string Dispatcher::form_type(const std::string& event_type) {
   auto now = clock_.now();
   auto it = form_type_cache_.find(event_type);
-  if (it == form_type_cache_.end() || now - it->second.first > kCacheTtl) {
+  if (it == form_type_cache_.end() || now - it->second.first > kCacheTtl || now < it->second.first) {
     auto t = store_.get_event_type(event_type);
     std::string name = t && !t->form_type.empty() ? t->form_type : event_type;
     it = form_type_cache_.insert_or_assign(event_type, std::pair{now, name}).first;

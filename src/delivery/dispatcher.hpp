@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "core/clock_step.hpp"
 #include "core/ids.hpp"
 #include "core/retry.hpp"
 #include "delivery/delivery_metrics.hpp"
@@ -61,6 +62,7 @@ class Dispatcher {
 
   void run();
   void claim_more();
+  void watch_clock();
   void send(InFlight& flight, OutboundRequest request);
   void handle(Completion&& completion, std::vector<store::AttemptOutcome>& outcomes);
   store::AttemptOutcome outcome_for(const InFlight& flight, const OutboundResponse& response,
@@ -84,6 +86,7 @@ class Dispatcher {
   std::map<std::string, int> per_endpoint_;
   std::map<std::string, std::pair<TimePoint, std::optional<Endpoint>>> endpoint_cache_;
   std::map<std::string, std::pair<TimePoint, std::string>> form_type_cache_;
+  ClockStepDetector clock_steps_;
 };
 
 }  // namespace hookd::delivery

@@ -185,6 +185,11 @@ class Store {
   // At a node's start: deliveries still leased to `owner` (its previous run died) become pending, due now,
   // instead of waiting for their leases to expire. Node names must be unique among live nodes.
   virtual Result<int> release_leases(std::string_view owner, TimePoint now) = 0;
+  // After the wall clock stepped back by `step` (`now` is on the new timeline): pending deliveries due after
+  // `now` become due `step` earlier (not before `now`), and `owner`'s leases end at most `lease` after
+  // `now`. Otherwise work scheduled before the step would also wait for the step's length. Returns how
+  // many deliveries were moved.
+  virtual Result<int> rewind_schedule(TimePoint now, Millis step, std::string_view owner, Millis lease) = 0;
   // Earliest next_attempt_at among pending deliveries (nullopt: none).
   virtual Result<std::optional<TimePoint>> next_due_time() = 0;
   virtual Result<Endpoint> get_endpoint_by_id(std::string_view endpoint_id) = 0;  // dispatcher only

@@ -532,6 +532,45 @@ TEST_P(StoreContract, ReleaseLeasesFreesOnlyThatNodesRowsAtOnce) {
   EXPECT_EQ(must(store().queue_depth()).sending, 2);
 }
 
+// The wall clock stepped back from T = t0 + 2h to t0: what was scheduled on the old timeline moves with it.
+TEST_P(StoreContract, RewindScheduleMovesDueTimesAndOwnLeasesBack) {
+  const TimePoint T = t0_ + 2h;
+  Application app = add_app();
+  Endpoint e = add_endpoint(app.id);
+  auto retry = add_message(app.id, {e.id}, "user.created", T - 10s);
+  auto overdue = add_message(app.id, {e.id}, "user.created", T - 9s);
+  auto mine = add_message(app.id, {e.id}, "user.created", T - 8s);
+  auto theirs = add_message(app.id, {e.id}, "user.created", T - 7s);
+  auto failed = claim(T, 2);
+  ASSERT_EQ(failed.size(), 2u);
+  ASSERT_EQ(claim(T, 1).at(0).delivery.msg_id, mine.message.id);  // leased to node-test until T + lease
+  ClaimOptions other;
+  other.lease = lease_;
+  other.owner = "node-other";
+  ASSERT_EQ(must(store().claim_due(T, other)).at(0).delivery.msg_id, theirs.message.id);
+  must(store().record_outcomes(std::vector{
+      outcome(failed[0], AttemptStatus::fail, 500, DeliveryStatus::pending, T + 5s, T),
+      outcome(failed[1], AttemptStatus::fail, 500, DeliveryStatus::pending, T - 30min, T)}));
+  auto fresh = add_message(app.id, {e.id}, "user.created", t0_ - 1s);  // written after the step
+
+  EXPECT_EQ(must(store().rewind_schedule(t0_, 2h, "node-test", lease_)), 2);
+
+  auto now_due = claim(t0_);
+  std::set<std::string> ids;
+  for (const auto& c : now_due) ids.insert(c.delivery.msg_id);
+  // The overdue retry is due now (not 30 minutes before now); the fresh message was not moved.
+  EXPECT_EQ(ids, (std::set<std::string>{overdue.message.id, fresh.message.id}));
+  EXPECT_TRUE(claim(t0_ + 4s).empty());
+  auto retried = claim(t0_ + 5s);  // due 5 s after the step, as it was 5 s after T
+  ASSERT_EQ(retried.size(), 1u);
+  EXPECT_EQ(retried[0].delivery.msg_id, retry.message.id);
+  // This node's lease now ends one lease after the step; the other node's lease is left alone.
+  auto expired = claim(t0_ + lease_ + 1ms);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].delivery.msg_id, mine.message.id);
+  EXPECT_EQ(must(store().rewind_schedule(t0_ + lease_, 2h, "node-test", lease_)), 0);
+}
+
 TEST_P(StoreContract, ClaimHonoursLimitOrderAndSkippedEndpoints) {
   Application app = add_app();
   Endpoint busy = add_endpoint(app.id);

@@ -215,4 +215,21 @@ Result<int> PgStore::release_leases(std::string_view owner, TimePoint now) {
   });
 }
 
+Result<int> PgStore::rewind_schedule(TimePoint now, Millis step, std::string_view owner, Millis lease) {
+  return write([&](WriteTx& tx) -> Result<int> {
+    auto moved = execute(tx.conn,
+                         "UPDATE deliveries SET next_attempt_at = GREATEST(next_attempt_at - $2::bigint, "
+                         "$1::bigint) WHERE status = 0 AND next_attempt_at > $1::bigint",
+                         Params(now, static_cast<std::int64_t>(step.count())));
+    if (!moved) return std::unexpected(moved.error());
+    auto leases = execute(tx.conn,
+                          "UPDATE deliveries SET lease_until = $1::bigint "
+                          "WHERE status = 1 AND lease_owner = $2 AND lease_until > $1::bigint",
+                          Params(now + lease, owner));
+    if (!leases) return std::unexpected(leases.error());
+    tx.added_due_work = *moved > 0;
+    return static_cast<int>(*moved);
+  });
+}
+
 }  // namespace hookd::store::postgres

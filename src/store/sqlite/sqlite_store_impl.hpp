@@ -66,6 +66,7 @@ class SqliteStore final : public Store {
   Result<std::vector<ClaimedDelivery>> claim_due(TimePoint now, const ClaimOptions& options) override;
   Result<void> record_outcomes(std::span<const AttemptOutcome> outcomes) override;
   Result<int> release_leases(std::string_view owner, TimePoint now) override;
+  Result<int> rewind_schedule(TimePoint now, Millis step, std::string_view owner, Millis lease) override;
   Result<std::optional<TimePoint>> next_due_time() override;
   Result<Endpoint> get_endpoint_by_id(std::string_view endpoint_id) override;
   Result<EndpointStats> queue_depth() override;

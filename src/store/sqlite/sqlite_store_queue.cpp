@@ -194,4 +194,21 @@ Result<int> SqliteStore::release_leases(std::string_view owner, TimePoint now) {
   });
 }
 
+Result<int> SqliteStore::rewind_schedule(TimePoint now, Millis step, std::string_view owner, Millis lease) {
+  return write([&](WriteTx& tx) -> Result<int> {
+    auto moved = execute(tx.db,
+                         "UPDATE deliveries SET next_attempt_at = MAX(next_attempt_at - ?2, ?1) "
+                         "WHERE status = 0 AND next_attempt_at > ?1",
+                         now, static_cast<std::int64_t>(step.count()));
+    if (!moved) return std::unexpected(moved.error());
+    auto leases = execute(tx.db,
+                          "UPDATE deliveries SET lease_until = ?1 "
+                          "WHERE status = 1 AND lease_owner = ?2 AND lease_until > ?1",
+                          now + lease, owner);
+    if (!leases) return std::unexpected(leases.error());
+    tx.added_due_work = *moved > 0;
+    return static_cast<int>(*moved);
+  });
+}
+
 }  // namespace hookd::store::sqlite

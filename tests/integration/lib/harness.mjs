@@ -20,12 +20,13 @@ export async function waitFor(predicate, { timeoutMs = 10000, intervalMs = 25, w
 }
 
 // Starts `hookd serve` on a free port. `dataDir` may be reused to restart on the same store.
-export async function startHookd({ args = [], dataDir, allowPrivate = true, store, nodeId } = {}) {
+// `env`: extra environment for the process (e.g. LD_PRELOAD of libfaketime).
+export async function startHookd({ args = [], dataDir, allowPrivate = true, store, nodeId, env = {} } = {}) {
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'hookd-it-'));
   const child = spawn(HOOKD_BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dir,
     '--admin-token', ADMIN_TOKEN, ...(allowPrivate ? ['--allow-private-targets'] : []), '--log-level', 'warn',
     ...(store ? ['--store', store] : []), ...(nodeId ? ['--node-id', nodeId] : []), ...args],
-  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } });
+  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0', ...env } });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => { out += d; });
