@@ -4,7 +4,9 @@
 // read directly from Boost.JSON: accepted exactly when the type and limits allow it, the value unchanged, a
 // refusal naming its field. Then an Application and a Message built from the body's values go through
 // to_json/message_json/list_json and must parse back to the same values.
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -40,6 +42,33 @@ json::value parse_back(std::string_view text) {
   json::parse_options options;
   options.max_depth = kMaxJsonDepth + 8;
   return json::parse(text, {}, options);
+}
+
+// Equality, except that doubles may differ in the last bits: Boost.JSON 1.81 parses some doubles (e.g.
+// integers beyond 2^64) one ulp off, so text -> value -> text -> value is not always exact (found by this
+// fuzzer; a library limit, not a mapping bug).
+bool same_json(const json::value& a, const json::value& b) {
+  if (a.is_double() || b.is_double()) {
+    if (!a.is_number() || !b.is_number()) return false;
+    const double x = a.to_number<double>();
+    const double y = b.to_number<double>();
+    return x == y || std::abs(x - y) <= 1e-15 * std::max(std::abs(x), std::abs(y));
+  }
+  if (a.is_array() && b.is_array()) {
+    if (a.as_array().size() != b.as_array().size()) return false;
+    for (std::size_t i = 0; i < a.as_array().size(); ++i)
+      if (!same_json(a.as_array()[i], b.as_array()[i])) return false;
+    return true;
+  }
+  if (a.is_object() && b.is_object()) {
+    if (a.as_object().size() != b.as_object().size()) return false;
+    for (const auto& [k, v] : a.as_object()) {
+      const auto* other = b.as_object().if_contains(k);
+      if (!other || !same_json(v, *other)) return false;
+    }
+    return true;
+  }
+  return a == b;
 }
 
 template <class R>
@@ -117,7 +146,7 @@ void check_readers(const json::object& o, std::string_view key, std::size_t max_
   auto text = read_object_text(o, key);
   check_refusal(text, key, input);
   if (text.has_value() != (nullish || v->is_object())) broken("read_object_text accepts the wrong values", key, input);
-  if (text && !nullish && parse_back(*text->value) != *v) broken("read_object_text does not round-trip", key, input);
+  if (text && !nullish && !same_json(parse_back(*text->value), *v)) broken("read_object_text does not round-trip", key, input);
 }
 
 std::string string_or(const json::object& o, std::string_view key, std::string fallback) {
@@ -136,7 +165,7 @@ void check_output(const json::object& o, std::string_view input) {
     broken("to_json(Application) changed a string", "name", input);
   if (app.uid ? out.at("uid") != json::value(*app.uid) : !out.at("uid").is_null())
     broken("to_json(Application) changed the uid", "uid", input);
-  if (out.at("metadata") != json::value(o)) broken("metadata does not round-trip", "metadata", input);
+  if (!same_json(out.at("metadata"), json::value(o))) broken("metadata does not round-trip", "metadata", input);
 
   // Payloads are spliced in as raw text: the message must still be one JSON object carrying them unchanged.
   Message m;
