@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/time_format.hpp"
+#include "delivery/attempt_redaction.hpp"
 #include "delivery/request_builder.hpp"
 #include "delivery/retry_decision.hpp"
 #include "store/operational.hpp"
@@ -267,7 +268,10 @@ store::AttemptOutcome Dispatcher::outcome_for(const InFlight& flight, const Outb
   a.response_body = response.body;
   a.response_headers_json = headers_json(response.headers);
   a.request_headers_json = headers_json(request.headers);
-  if (request.body != flight.claimed.message.payload) a.request_body = request.body;
+  if (request.body != flight.claimed.message.payload) {
+    // A form body carries the endpoint's auth_secret: attempts keep it redacted (secrets at rest).
+    a.request_body = flight.endpoint.auth_secret.empty() ? request.body : redact_form_auth_secret(request.body);
+  }
   a.duration_ms = static_cast<int>((now - flight.started).count());
   a.error = success ? ErrorClass::none : error;
   a.error_detail = response.error_detail;

@@ -79,7 +79,9 @@ TEST(SecretBox, TamperedCiphertextTagOrNonceIsRejected) {
     bad[at] = static_cast<char>(bad[at] ^ 0x01);
     auto opened = ring.open(with_blob(sealed, bad), kAad);
     EXPECT_FALSE(opened) << "flipping byte " << at << " went unnoticed";
-    if (!opened) EXPECT_NE(opened.error().detail.find("does not authenticate"), std::string::npos);
+    if (!opened) {
+      EXPECT_NE(opened.error().detail.find("does not authenticate"), std::string::npos);
+    }
   }
   // A truncated tag, and garbage, are refused too.
   EXPECT_FALSE(ring.open(with_blob(sealed, blob.substr(0, blob.size() - 1)), kAad));
