@@ -28,6 +28,8 @@ node -e 'const c=require("./catalogs/booking-platform.json");const t=c.eventType
 # The cluster's directory must be reachable by the unprivileged user that runs postgres: not inside $WORK.
 PG_DIR=$(mktemp -d /tmp/hookd-bench-pg-XXXXXX)
 PG_URL=$(scripts/pg-cluster.sh start "$PG_DIR")
+# Nodes on one PostgreSQL store share the key sealing endpoint secrets (docs/RELIABILITY.md).
+export HOOKD_SECRET_KEY=${HOOKD_SECRET_KEY:-$(build/hookd secrets generate-key)}
 
 # run_case NAME NODES STORE: starts NODES hookd processes on STORE, ingests from one wrk per node, measures.
 run_case() {

@@ -12,6 +12,7 @@ Run add_serve_command(CLI::App& app);
 Run add_catalog_command(CLI::App& app);
 Run add_verify_command(CLI::App& app);
 Run add_demo_command(CLI::App& app);
+Run add_secrets_command(CLI::App& app);
 
 // Where the repository's data lives relative to the binary (build/hookd -> ./catalogs, ./web/dist).
 std::string default_catalogs_dir();

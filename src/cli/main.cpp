@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   runs["catalog"] = hookd::cli::add_catalog_command(app);
   runs["verify"] = hookd::cli::add_verify_command(app);
   runs["demo"] = hookd::cli::add_demo_command(app);
+  runs["secrets"] = hookd::cli::add_secrets_command(app);
   CLI11_PARSE(app, argc, argv);
   for (auto* sub : app.get_subcommands()) return runs.at(sub->get_name())();
   return 1;

@@ -11,6 +11,7 @@
 #include "api/server.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/commands.hpp"
+#include "cli/secret_keys.hpp"
 #include "core/secrets.hpp"
 #include "delivery/dispatcher.hpp"
 #include "delivery/http_client.hpp"
@@ -45,6 +46,7 @@ struct ServeOptions {
   std::string tls_handshake_timeout = "10s";
   std::string operational_url;
   std::string operational_secret;
+  SecretKeyOptions secret_keys;
 };
 
 // The operator's webhook: an internal application with one endpoint at the given URL, subscribed to the
@@ -185,10 +187,25 @@ int serve(ServeOptions& o) {
   } else {
     store_options.url = o.store_url;
   }
+  auto keyring = load_secret_keyring(o.secret_keys, o.data_dir, store_options.url);
+  if (!keyring) {
+    fmt::print(stderr, "secret key: {}\n", keyring.error().detail);
+    return 2;
+  }
+  store_options.secret_keyring = *keyring;
   auto store = store::open_store(store_options);
   if (!store) {
     fmt::print(stderr, "cannot open the store: {}\n", store.error().detail);
     return 1;
+  }
+  // Seals rows in clear (written before encryption at rest) or under an old key, and refuses to start when
+  // a stored secret does not open with this keyring (wrong key) rather than failing deliveries later.
+  if (auto resealed = (*store)->reseal_endpoint_secrets(); !resealed) {
+    fmt::print(stderr, "{}\n", resealed.error().detail);
+    return 1;
+  } else {
+    spdlog::info("endpoint secrets sealed with key {} ({} endpoint(s) resealed now)", (*keyring)->current_id(),
+                 *resealed);
   }
 
   SystemClock clock;
@@ -351,6 +368,7 @@ Run add_serve_command(CLI::App& app) {
                   "Send endpoint.* and message.attempt.* operational events to this URL");
   cmd->add_option("--operational-webhook-secret", o->operational_secret,
                   "Signing secret (whsec_…) of the operational webhook; generated when absent");
+  add_secret_key_options(*cmd, o->secret_keys);
   cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error")->capture_default_str();
   return [o] { return serve(*o); };
 }

@@ -19,6 +19,11 @@ export async function waitFor(predicate, { timeoutMs = 10000, intervalMs = 25, w
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
+// Nodes sharing a PostgreSQL store need one key for endpoint secrets (docs/RELIABILITY.md, "Secrets at
+// rest"); SQLite nodes make their own in the data dir.
+export const TEST_PG_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
+const storeKey = (store) => (store && !process.env.HOOKD_SECRET_KEY ? { HOOKD_SECRET_KEY: TEST_PG_SECRET_KEY } : {});
+
 // Starts `hookd serve` on a free port. `dataDir` may be reused to restart on the same store.
 // `env`: extra environment for the process (e.g. LD_PRELOAD of libfaketime).
 export async function startHookd({ args = [], dataDir, allowPrivate = true, store, nodeId, env = {} } = {}) {
@@ -26,7 +31,7 @@ export async function startHookd({ args = [], dataDir, allowPrivate = true, stor
   const child = spawn(HOOKD_BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dir,
     '--admin-token', ADMIN_TOKEN, ...(allowPrivate ? ['--allow-private-targets'] : []), '--log-level', 'warn',
     ...(store ? ['--store', store] : []), ...(nodeId ? ['--node-id', nodeId] : []), ...args],
-  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0', ...env } });
+  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0', ...storeKey(store), ...env } });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => { out += d; });
