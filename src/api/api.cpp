@@ -80,7 +80,7 @@ Response Api::handle(Request& request) {
 Response Api::route(Request& request) {
   const std::string& path = request.path;
   if (path == "/api/v1/health" || path == "/api/v1/health/") {
-    auto probe = ctx_.store.get_setting("schema");
+    auto probe = ctx_.store.next_due_time();  // a real query: settings may be served from a cache
     if (!probe) return error_response(503, "store_unavailable", probe.error().detail);
     return json_response(200, R"({"status":"ok"})");
   }

@@ -17,7 +17,7 @@ Result<store::CreatedMessage> ingest(ApiContext& ctx, PayloadValidator& validato
   if (auto setting = ctx.store.get_setting(tenant_validation_key(request.app_id)); setting && *setting) {
     tenant_mode = parse_validation_mode(**setting);
   }
-  if (auto r = validator.check(*type, request.payload, tenant_mode); !r) return std::unexpected(r.error());
+  if (auto r = validator.check(*type, request.payload, tenant_mode, request.parsed_payload); !r) return std::unexpected(r.error());
 
   store::NewMessage out;
   Message& m = out.message;

@@ -1,5 +1,6 @@
 #pragma once
 // Accepting a message: check its type, validate its payload, compute the fan-out, store it durably.
+#include <boost/json/value.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,8 @@ struct IngestRequest {
   std::optional<std::vector<std::string>> channels;
   std::optional<std::string> message_id;  // preassigned (the native API puts it in the envelope)
   std::optional<TimePoint> created_at;
+  // The payload already parsed, when the route has it (not owned; lives for the call): not parsed twice.
+  const boost::json::value* parsed_payload = nullptr;
 };
 
 Result<store::CreatedMessage> ingest(ApiContext& ctx, PayloadValidator& validator, IngestRequest&& request);

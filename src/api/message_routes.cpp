@@ -68,7 +68,8 @@ Response create_message(ApiContext& ctx, const Request& req, const PathParams& p
   if (!payload) return to_response(payload.error());
 
   IngestRequest in{
-      app->id, *event_type->value, std::move(*payload), event_id->value, std::move(*channels), {}, {}};
+      app->id, *event_type->value, std::move(*payload), event_id->value, std::move(*channels), {}, {},
+      payload_value};
   auto created = ingest(ctx, ctx.validator, std::move(in));
   if (!created) return to_response(created.error());
   if (created->existed) {

@@ -32,7 +32,8 @@ std::string tenant_validation_key(std::string_view app_id) {
 }
 
 Result<void> PayloadValidator::check(const EventType& type, std::string_view payload_json,
-                                     std::optional<ValidationMode> tenant_mode) {
+                                     std::optional<ValidationMode> tenant_mode,
+                                     const boost::json::value* parsed) {
   const ValidationMode mode = tenant_mode.value_or(mode_);
   if (mode == ValidationMode::off) return {};
   std::shared_ptr<const catalog::Schema> schema;
@@ -52,10 +53,14 @@ Result<void> PayloadValidator::check(const EventType& type, std::string_view pay
     }
   }
   if (!schema) return {};
-  boost::system::error_code ec;
-  auto value = boost::json::parse(payload_json, ec);
-  if (ec) return invalid("payload", "payload is not valid JSON");
-  auto errors = schema->validate(value);
+  boost::json::value own;
+  if (parsed == nullptr) {
+    boost::system::error_code ec;
+    own = boost::json::parse(payload_json, ec);
+    if (ec) return invalid("payload", "payload is not valid JSON");
+    parsed = &own;
+  }
+  auto errors = schema->validate(*parsed);
   if (errors.empty()) return {};
   std::string detail = "payload does not match the schema of " + type.name + ":";
   for (const auto& e : errors)

@@ -3,6 +3,7 @@
 // count) or strict (reject with a 422 naming every failing path). Compiled schemas are cached per type
 // and recompiled when the type changes.
 #include <atomic>
+#include <boost/json/value.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,8 +28,10 @@ class PayloadValidator {
   ValidationMode mode() const { return mode_; }
   // In strict mode an invalid payload is an invalid_input error listing every failing path.
   // `tenant_mode` overrides the server-wide mode for one application.
+  // `parsed`, when the caller already holds the payload parsed, spares parsing it again.
   Result<void> check(const EventType& type, std::string_view payload_json,
-                     std::optional<ValidationMode> tenant_mode = std::nullopt);
+                     std::optional<ValidationMode> tenant_mode = std::nullopt,
+                     const boost::json::value* parsed = nullptr);
   std::uint64_t warnings() const { return warnings_.load(); }
 
  private:

@@ -196,7 +196,41 @@ Result<Schema> Schema::compile(const json::value& schema) {
   compiled->root = schema;
   Compiler compiler(*compiled);
   if (auto r = compiler.walk(compiled->root, ""); !r) return std::unexpected(r.error());
+  compiled->index_keywords();
   return Schema(std::move(compiled));
+}
+
+namespace {
+
+std::uint64_t mask_of(const json::object& node) {
+  std::uint64_t mask = 0;
+  for (const auto& member : node) {
+    for (std::size_t i = 0; i < kSchemaKeywords.size(); ++i)
+      if (kSchemaKeywords[i] == std::string_view(member.key())) mask |= std::uint64_t{1} << i;
+  }
+  return mask;
+}
+
+// Every object anywhere in the document (subschemas and, harmlessly, plain values such as enum members).
+void index_all(const json::value& v, std::unordered_map<const json::object*, std::uint64_t>& out) {
+  if (v.is_object()) {
+    out.emplace(&v.get_object(), mask_of(v.get_object()));
+    for (const auto& member : v.get_object()) index_all(member.value(), out);
+  } else if (v.is_array()) {
+    for (const auto& item : v.get_array()) index_all(item, out);
+  }
+}
+
+}  // namespace
+
+void Schema::Compiled::index_keywords() {
+  keyword_masks.clear();
+  index_all(root, keyword_masks);
+}
+
+std::uint64_t Schema::Compiled::keyword_mask(const json::object& node) const {
+  auto it = keyword_masks.find(&node);
+  return it != keyword_masks.end() ? it->second : mask_of(node);
 }
 
 const json::value& Schema::document() const {

@@ -33,6 +33,25 @@ std::string child(const std::string& path, std::size_t index) {
   return fmt::format("{}/{}", path, index);
 }
 
+// A schema object with its keyword bitmask: if_contains("keyword") is a bit test when the keyword is
+// absent (the common case). Keyword names are checked at compile time (consteval).
+class Node {
+ public:
+  struct Keyword {
+    consteval Keyword(const char* n) : bit(schema_keyword_bit(n)), name(n) {}  // NOLINT: implicit on purpose
+    int bit;
+    std::string_view name;
+  };
+  Node(const json::object& object, std::uint64_t mask) : object_(object), mask_(mask) {}
+  const json::value* if_contains(Keyword k) const {
+    return ((mask_ >> k.bit) & 1U) != 0 ? object_.if_contains(k.name) : nullptr;
+  }
+
+ private:
+  const json::object& object_;
+  std::uint64_t mask_;
+};
+
 class Validator {
  public:
   Validator(const Schema::Compiled& c, std::vector<ValidationError>& errors) : c_(c), errors_(errors) {}
@@ -44,7 +63,7 @@ class Validator {
       if (!schema.get_bool()) fail(path, "no value is allowed here");
       return;
     }
-    const auto& s = schema.get_object();
+    const Node s(schema.get_object(), c_.keyword_mask(schema.get_object()));
 
     if (const auto* ref = s.if_contains("$ref"))
       check(*c_.refs.at(std::string(ref->get_string())), inst, path, depth + 1);
@@ -99,7 +118,7 @@ class Validator {
                                [&](const json::value& t) { return one_type_matches(t.get_string(), inst); });
   }
 
-  void string_keywords(const json::object& s, std::string_view str, const std::string& path) {
+  void string_keywords(const Node& s, std::string_view str, const std::string& path) {
     const std::size_t length = code_point_length(str);
     if (const auto* v = s.if_contains("minLength"); v != nullptr && length < *as_number(*v)) {
       fail(path, fmt::format("must be at least {} characters long", shorten(*v)));
@@ -123,10 +142,10 @@ class Validator {
     }
   }
 
-  void number_keywords(const json::object& s, const json::value& inst, const std::string& path) {
+  void number_keywords(const Node& s, const json::value& inst, const std::string& path) {
     const double x = *as_number(inst);
     // Draft 4 spells exclusivity as a boolean beside minimum/maximum; draft 6+ as its own bound.
-    auto flag = [&](std::string_view key) {
+    auto flag = [&](Node::Keyword key) {
       const auto* v = s.if_contains(key);
       return v != nullptr && v->is_bool() && v->get_bool();
     };
@@ -163,7 +182,7 @@ class Validator {
     return std::abs(q - std::round(q)) <= 1e-9 * std::max(1.0, std::abs(q));
   }
 
-  void object_keywords(const json::object& s, const json::value& inst, const std::string& path, int depth) {
+  void object_keywords(const Node& s, const json::value& inst, const std::string& path, int depth) {
     const json::object& obj = inst.get_object();
     if (const auto* req = s.if_contains("required")) {
       for (const auto& name : req->get_array()) {
@@ -238,7 +257,7 @@ class Validator {
     }
   }
 
-  void array_keywords(const json::object& s, const json::array& arr, const std::string& path, int depth) {
+  void array_keywords(const Node& s, const json::array& arr, const std::string& path, int depth) {
     if (const auto* v = s.if_contains("minItems"); v != nullptr && arr.size() < *as_number(*v)) {
       fail(path, fmt::format("must have at least {} items", shorten(*v)));
     }
@@ -286,7 +305,7 @@ class Validator {
     }
   }
 
-  void combinators(const json::object& s, const json::value& inst, const std::string& path, int depth) {
+  void combinators(const Node& s, const json::value& inst, const std::string& path, int depth) {
     if (const auto* all = s.if_contains("allOf")) {
       for (const auto& sub : all->get_array()) check(sub, inst, path, depth + 1);
     }
@@ -312,7 +331,8 @@ class Validator {
     }
     if (const auto* cond = s.if_contains("if")) {
       const bool holds = trial(*cond, inst, path, depth).empty();
-      if (const auto* branch = s.if_contains(holds ? "then" : "else")) check(*branch, inst, path, depth + 1);
+      const auto* branch = holds ? s.if_contains("then") : s.if_contains("else");
+      if (branch != nullptr) check(*branch, inst, path, depth + 1);
     }
   }
 

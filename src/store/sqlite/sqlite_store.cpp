@@ -74,7 +74,7 @@ namespace hookd::store::sqlite {
 // ---- applications ----
 
 Result<Application> SqliteStore::create_application(const Application& app) {
-  return write([&](WriteTx& tx) -> Result<Application> {
+  return write_config([&](WriteTx& tx) -> Result<Application> {
     auto inserted =
         execute(tx.db,
                 "INSERT INTO applications (id, uid, name, rate_limit, metadata, created_at, updated_at) "
@@ -96,14 +96,16 @@ const std::string kSelectApplication =
 }  // namespace
 
 Result<Application> SqliteStore::get_application(std::string_view id_or_uid) {
-  return read([&](Database& db) {
-    return query_one<Application>(db, kSelectApplication, "application not found", read_application,
-                                  id_or_uid);
+  return config_.application(id_or_uid, [&] {
+    return read([&](Database& db) {
+      return query_one<Application>(db, kSelectApplication, "application not found", read_application,
+                                    id_or_uid);
+    });
   });
 }
 
 Result<Application> SqliteStore::update_application(const Application& app) {
-  return write([&](WriteTx& tx) -> Result<Application> {
+  return write_config([&](WriteTx& tx) -> Result<Application> {
     auto updated = execute(tx.db,
                            "UPDATE applications SET uid = ?, name = ?, rate_limit = ?, metadata = ?, "
                            "updated_at = ? WHERE id = ?",
@@ -120,7 +122,7 @@ Result<Application> SqliteStore::update_application(const Application& app) {
 }
 
 Result<void> SqliteStore::delete_application(std::string_view id_or_uid) {
-  return write([&](WriteTx& tx) -> Result<void> {
+  return write_config([&](WriteTx& tx) -> Result<void> {
     auto app = query_one<Application>(tx.db, kSelectApplication, "application not found", read_application,
                                       id_or_uid);
     if (!app) return std::unexpected(app.error());
@@ -163,7 +165,7 @@ Result<std::int64_t> insert_event_type(Database& db, const EventType& t, std::st
 }  // namespace
 
 Result<EventType> SqliteStore::create_event_type(const EventType& type) {
-  return write([&](WriteTx& tx) -> Result<EventType> {
+  return write_config([&](WriteTx& tx) -> Result<EventType> {
     auto inserted = insert_event_type(tx.db, type, "");
     if (!inserted) {
       return std::unexpected(rename_conflict(inserted.error(), "event_type_exists",
@@ -174,13 +176,15 @@ Result<EventType> SqliteStore::create_event_type(const EventType& type) {
 }
 
 Result<EventType> SqliteStore::get_event_type(std::string_view name) {
-  return read([&](Database& db) {
-    return query_one<EventType>(db, kSelectEventType, "event type not found", read_event_type, name);
+  return config_.event_type(name, [&] {
+    return read([&](Database& db) {
+      return query_one<EventType>(db, kSelectEventType, "event type not found", read_event_type, name);
+    });
   });
 }
 
 Result<EventType> SqliteStore::update_event_type(const EventType& t) {
-  return write([&](WriteTx& tx) -> Result<EventType> {
+  return write_config([&](WriteTx& tx) -> Result<EventType> {
     auto updated =
         execute(tx.db,
                 "UPDATE event_types SET description = ?, group_name = ?, schemas = ?, examples = ?, "
@@ -195,7 +199,7 @@ Result<EventType> SqliteStore::update_event_type(const EventType& t) {
 }
 
 Result<void> SqliteStore::delete_event_type(std::string_view name) {
-  return write([&](WriteTx& tx) -> Result<void> {
+  return write_config([&](WriteTx& tx) -> Result<void> {
     auto deleted = execute(tx.db, "DELETE FROM event_types WHERE name = ?", name);
     if (!deleted) return std::unexpected(deleted.error());
     if (*deleted == 0) return not_found("event type not found");
@@ -213,7 +217,7 @@ Result<Page<EventType>> SqliteStore::list_event_types(const PageRequest& page, b
 }
 
 Result<int> SqliteStore::import_event_types(std::span<const EventType> types, bool overwrite) {
-  return write([&](WriteTx& tx) -> Result<int> {
+  return write_config([&](WriteTx& tx) -> Result<int> {
     std::string_view on_conflict = overwrite ? kEventTypeImportOverwrite : kEventTypeImportKeep;
     int count = 0;
     for (const auto& type : types) {
@@ -228,18 +232,20 @@ Result<int> SqliteStore::import_event_types(std::span<const EventType> types, bo
 // ---- settings and idempotency records ----
 
 Result<std::optional<std::string>> SqliteStore::get_setting(std::string_view key) {
-  return read([&](Database& db) -> Result<std::optional<std::string>> {
-    auto value = query_one<std::string>(
-        db, "SELECT value FROM settings WHERE key = ?", "setting not found",
-        [](const Statement& row) { return row.text(0); }, key);
-    if (value) return std::optional<std::string>(std::move(*value));
-    if (value.error().kind == ErrorKind::not_found) return std::optional<std::string>();
-    return std::unexpected(value.error());
+  return config_.setting(key, [&] {
+    return read([&](Database& db) -> Result<std::optional<std::string>> {
+      auto value = query_one<std::string>(
+          db, "SELECT value FROM settings WHERE key = ?", "setting not found",
+          [](const Statement& row) { return row.text(0); }, key);
+      if (value) return std::optional<std::string>(std::move(*value));
+      if (value.error().kind == ErrorKind::not_found) return std::optional<std::string>();
+      return std::unexpected(value.error());
+    });
   });
 }
 
 Result<void> SqliteStore::set_setting(std::string_view key, std::string_view value) {
-  return write([&](WriteTx& tx) -> Result<void> {
+  return write_config([&](WriteTx& tx) -> Result<void> {
     auto r = execute(tx.db,
                      "INSERT INTO settings (key, value) VALUES (?, ?) "
                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -263,9 +269,13 @@ Result<std::optional<IdempotencyRecord>> SqliteStore::get_idempotency(std::strin
     return std::unexpected(found.error());
   }
   if (found->expires_at <= now) {
-    // Lazy cleanup: whoever meets an expired record sweeps every expired one, without waiting for it.
+    // Lazy cleanup: whoever meets an expired record sweeps a bounded batch of expired ones, without
+    // waiting for it (an unbounded sweep would hold the writer; retention removes the rest in batches).
     writer_->submit_detached([now](WriteTx& tx) -> Result<void> {
-      auto r = execute(tx.db, "DELETE FROM idempotency WHERE expires_at <= ?", now);
+      auto r = execute(tx.db,
+                       "DELETE FROM idempotency WHERE key IN "
+                       "(SELECT key FROM idempotency WHERE expires_at <= ? LIMIT 1000)",
+                       now);
       if (!r) return std::unexpected(r.error());
       return {};
     });

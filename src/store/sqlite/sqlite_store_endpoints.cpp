@@ -64,7 +64,7 @@ Result<EndpointStats> count_deliveries_by_status(Database& db, std::string_view 
 Result<Endpoint> SqliteStore::create_endpoint(const Endpoint& ep) {
   auto sealed = seal_secret_columns(keyring_.get(), ep);
   if (!sealed) return std::unexpected(sealed.error());
-  return write([&](WriteTx& tx) -> Result<Endpoint> {
+  return write_config([&](WriteTx& tx) -> Result<Endpoint> {
     auto app = query_one<bool>(
         tx.db, "SELECT 1 FROM applications WHERE id = ?", "application not found",
         [](const Statement&) { return true; }, ep.app_id);
@@ -89,7 +89,7 @@ Result<Endpoint> SqliteStore::get_endpoint(std::string_view app_id, std::string_
 Result<Endpoint> SqliteStore::update_endpoint(const Endpoint& ep) {
   auto sealed = seal_secret_columns(keyring_.get(), ep);
   if (!sealed) return std::unexpected(sealed.error());
-  return write([&](WriteTx& tx) -> Result<Endpoint> {
+  return write_config([&](WriteTx& tx) -> Result<Endpoint> {
     // Re-enabling an endpoint starts a new failing streak; otherwise failing_since is the dispatcher's
     // (record_outcomes) and an API update must not overwrite what it wrote meanwhile.
     auto updated = execute(
@@ -110,7 +110,7 @@ Result<Endpoint> SqliteStore::update_endpoint(const Endpoint& ep) {
 }
 
 Result<void> SqliteStore::delete_endpoint(std::string_view app_id, std::string_view id_or_uid) {
-  return write([&](WriteTx& tx) -> Result<void> {
+  return write_config([&](WriteTx& tx) -> Result<void> {
     auto ep = find_endpoint(tx.db, keyring_.get(), app_id, id_or_uid);
     if (!ep) return std::unexpected(ep.error());
     if (auto r =
@@ -139,6 +139,10 @@ Result<Page<Endpoint>> SqliteStore::list_endpoints(std::string_view app_id, cons
 }
 
 Result<std::vector<Endpoint>> SqliteStore::all_endpoints(std::string_view app_id) {
+  return config_.endpoints(app_id, [&] { return read_all_endpoints(app_id); });
+}
+
+Result<std::vector<Endpoint>> SqliteStore::read_all_endpoints(std::string_view app_id) {
   return read([&](Database& db) -> Result<std::vector<Endpoint>> {
     auto statement =
         db.prepare(fmt::format("SELECT {} FROM endpoints WHERE app_id = ? ORDER BY id", kEndpointColumns));
@@ -189,7 +193,7 @@ Result<int> SqliteStore::reseal_endpoint_secrets() {
   if (!keyring_) return internal_error("no secret key: endpoint secrets cannot be sealed");
   // Only rows not yet sealed under the current key: a restart with nothing to do reads no secret.
   const std::string prefix = current_key_prefix(*keyring_);
-  return write([&](WriteTx& tx) -> Result<int> {
+  return write_config([&](WriteTx& tx) -> Result<int> {
     auto statement = tx.db.prepare(
         "SELECT id, secrets, auth_secret FROM endpoints WHERE substr(secrets, 1, ?1) <> ?2 "
         "OR (auth_secret <> '' AND substr(auth_secret, 1, ?1) <> ?2) ORDER BY id");
