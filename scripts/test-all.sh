@@ -13,6 +13,13 @@ run() {
 run "unit tests" bash -c 'cd build-test && ctest --output-on-failure -j "$(nproc)"'
 run "fuzz (short run; FUZZ_SECONDS=600 tests/fuzz/run.sh for a long one)" env FUZZ_SECONDS="${FUZZ_SECONDS:-10}" tests/fuzz/run.sh
 run "integration tests" env HOOKD_BIN="$PWD/build-test/hookd" node --test --test-concurrency=1 tests/integration/
+# The store-agnostic core suites once more on PostgreSQL (one throwaway cluster per file, a database per hookd).
+pg_core_suites=()
+for suite in delivery wait_mode form_delivery bad_input isolation operational validation; do
+  pg_core_suites+=("tests/integration/$suite.test.mjs")
+done
+run "integration tests on PostgreSQL (core suites)" env HOOKD_TEST_STORE=postgres HOOKD_BIN="$PWD/build-test/hookd" \
+  node --test --test-concurrency=1 "${pg_core_suites[@]}"
 for suite in tests/e2e tests/e2e-portal; do
   if compgen -G "$suite/*.test.mjs" >/dev/null; then
     run "end-to-end: $suite" env HOOKD_BIN="$PWD/build/hookd" node --test --test-concurrency=1 "$suite/"

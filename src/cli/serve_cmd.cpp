@@ -11,6 +11,7 @@
 #include "api/server.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/commands.hpp"
+#include "cli/retention_flags.hpp"
 #include "cli/secret_keys.hpp"
 #include "core/secrets.hpp"
 #include "delivery/dispatcher.hpp"
@@ -46,6 +47,8 @@ struct ServeOptions {
   std::string tls_handshake_timeout = "10s";
   std::string operational_url;
   std::string operational_secret;
+  RetentionFlags retention;
+  int endpoint_concurrency = 64;
   SecretKeyOptions secret_keys;
 };
 
@@ -163,6 +166,15 @@ int serve(ServeOptions& o) {
     fmt::print(stderr, "--request-timeout: {}\n", timeout.error().detail);
     return 2;
   }
+  auto retention = parse_retention_flags(o.retention);
+  if (!retention) {
+    fmt::print(stderr, "{}\n", retention.error().detail);
+    return 2;
+  }
+  if (o.endpoint_concurrency < 1) {
+    fmt::print(stderr, "--endpoint-concurrency must be at least 1\n");
+    return 2;
+  }
   auto mode = api::parse_validation_mode(o.validation);
   if (!mode) {
     fmt::print(stderr, "--validation must be off, warn or strict\n");
@@ -272,8 +284,10 @@ int serve(ServeOptions& o) {
   // did get would be sent again by another node once its lease expires.
   dispatch_options.drain_timeout = *timeout + std::chrono::seconds(5);
   dispatch_options.node_id = o.node_id;
+  dispatch_options.per_endpoint_limit = o.endpoint_concurrency;
   delivery::Dispatcher dispatcher(**store, client, clock, random, ids, metrics, dispatch_options);
   (*store)->set_work_listener([&dispatcher] { dispatcher.wake(); });
+  delivery::RetentionWorker retention_worker(**store, clock, *retention);
 
   api::PayloadValidator validator(*mode);
   api::ApiConfig config;
@@ -292,6 +306,7 @@ int serve(ServeOptions& o) {
     }
     text += "# TYPE hookd_payload_validation_warnings_total counter\n";
     text += fmt::format("hookd_payload_validation_warnings_total {}\n", validator.warnings());
+    text += render_retention_metrics(retention_worker.totals());
     text += delivery::render_queue_metrics(**store, clock.now());
     return text;
   };
@@ -305,6 +320,7 @@ int serve(ServeOptions& o) {
   ctx.config.public_url =
       o.public_url.empty() ? fmt::format("{}://{}:{}", scheme, server_options.host, server.port()) : o.public_url;
   dispatcher.start();
+  retention_worker.start();
   std::thread server_thread([&server] { server.run(); });
   fmt::print("hookd listening on {}://{}:{} (store {})\n", scheme, server_options.host, server.port(),
              store_options.url);
@@ -315,6 +331,7 @@ int serve(ServeOptions& o) {
   spdlog::info("signal {}: shutting down", sig);
   server.stop();
   server_thread.join();
+  retention_worker.stop();
   dispatcher.stop();
   return 0;
 }
@@ -369,6 +386,10 @@ Run add_serve_command(CLI::App& app) {
   cmd->add_option("--operational-webhook-secret", o->operational_secret,
                   "Signing secret (whsec_…) of the operational webhook; generated when absent");
   add_secret_key_options(*cmd, o->secret_keys);
+  cmd->add_option("--endpoint-concurrency", o->endpoint_concurrency,
+                  "Requests in flight to one endpoint at most, over every node sharing the store")
+      ->capture_default_str();
+  add_retention_options(*cmd, o->retention);
   cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error")->capture_default_str();
   return [o] { return serve(*o); };
 }

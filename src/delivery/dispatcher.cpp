@@ -141,6 +141,8 @@ void Dispatcher::claim_more() {
          static_cast<std::size_t>(options_.per_endpoint_limit), options_.max_in_flight - in_flight_.size()}));
     claim.lease = options_.lease;
     claim.owner = options_.node_id;
+    // The store enforces the cap exactly, over every node sharing it; the skip list spares it the work.
+    claim.per_endpoint_limit = options_.per_endpoint_limit;
     for (const auto& [id, count] : per_endpoint_)
       if (count >= options_.per_endpoint_limit) claim.skip_endpoint_ids.push_back(id);
     auto now = clock_.now();

@@ -111,6 +111,23 @@ struct ClaimOptions {
   Millis lease{std::chrono::seconds(60)};
   std::string owner;                           // node name, for diagnostics
   std::vector<std::string> skip_endpoint_ids;  // endpoints at their concurrency limit
+  // > 0: an endpoint never has more than this many deliveries out under a live lease, counted over every
+  // node sharing the store (rows of endpoints at the limit are left for later).
+  int per_endpoint_limit = 0;
+};
+
+// Retention: what prune() removes. nullopt keeps that kind of data forever.
+struct RetentionPolicy {
+  std::optional<Millis> payload;   // messages older than this: payload cleared to {} (metadata stays)
+  std::optional<Millis> attempts;  // attempts older than this: deleted (with request/response bodies)
+};
+
+struct PruneResult {
+  int payloads_cleared = 0;
+  int attempts_deleted = 0;
+  int idempotency_deleted = 0;  // expired idempotency records
+  bool more = false;            // some kind filled its batch: call again (after a pause)
+  bool skipped = false;         // another node is pruning (PostgreSQL): nothing done
 };
 
 class Store {
@@ -199,6 +216,11 @@ class Store {
   // pending deliveries (nullopt: none), and the enabled endpoints in a failing streak.
   virtual Result<std::optional<TimePoint>> oldest_pending_due() = 0;
   virtual Result<FailingEndpoints> failing_endpoints(int limit) = 0;
+
+  // One small retention batch in one short transaction: at most `batch_limit` payloads cleared, attempts
+  // deleted and idempotency records deleted. Never waits on rows being delivered, never clears the
+  // payload of a message with a pending or sending delivery. Callers loop while `more`, pausing between.
+  virtual Result<PruneResult> prune(TimePoint now, const RetentionPolicy& policy, int batch_limit) = 0;
 
   // Called (from any thread) after a commit that added due work, so dispatchers wake at once.
   virtual void set_work_listener(std::function<void()> listener) = 0;

@@ -8,6 +8,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_listener.hpp"
@@ -80,6 +81,7 @@ class PgStore final : public Store {
   Result<std::optional<TimePoint>> next_due_time() override;
   Result<Endpoint> get_endpoint_by_id(std::string_view endpoint_id) override;
   Result<EndpointStats> queue_depth() override;
+  Result<PruneResult> prune(TimePoint now, const RetentionPolicy& policy, int batch_limit) override;
   Result<std::optional<TimePoint>> oldest_pending_due() override;
   Result<FailingEndpoints> failing_endpoints(int limit) override;
 
@@ -172,6 +174,11 @@ Result<void> put_idempotency_record(PgConnection& conn, const IdempotencyRecord&
 // Runs "SELECT status, COUNT(*) … GROUP BY status" and sums it into EndpointStats.
 Result<EndpointStats> count_deliveries_by_status(PgConnection& conn, std::string_view sql,
                                                  const Params& params);
+
+// claim_due's work when ClaimOptions::per_endpoint_limit > 0, inside the caller's transaction
+// (pg_claim_limited.cpp: the limit holds across nodes).
+Result<std::vector<ClaimedDelivery>> claim_due_limited(PgConnection& conn, TimePoint now,
+                                                       const ClaimOptions& options);
 
 // Replaces a conflict error's code and detail (the server's unique-violation text is not for API clients).
 inline Error rename_conflict(Error error, std::string code, std::string detail) {

@@ -66,6 +66,7 @@ enum class EndpointChange { succeeded, failed_at, disable };
 Result<std::vector<ClaimedDelivery>> PgStore::claim_due(TimePoint now, const ClaimOptions& options) {
   if (options.limit <= 0) return std::vector<ClaimedDelivery>{};
   return write([&](WriteTx& tx) -> Result<std::vector<ClaimedDelivery>> {
+    if (options.per_endpoint_limit > 0) return claim_due_limited(tx.conn, now, options);
     std::vector<ClaimedDelivery> claimed;
     const std::string skip = text_array(options.skip_endpoint_ids);
     for (const std::string* sql : {&kClaimLeaseExpired, &kClaimPending}) {

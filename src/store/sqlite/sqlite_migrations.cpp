@@ -127,7 +127,12 @@ CREATE TABLE settings (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations{kV1};
+// Retention (Store::prune) asks, for each old message, whether a delivery still needs its payload.
+constexpr std::string_view kV2 = R"sql(
+CREATE INDEX deliveries_by_msg ON deliveries (msg_id);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations{kV1, kV2};
 
 }  // namespace
 

@@ -70,6 +70,7 @@ class SqliteStore final : public Store {
   Result<std::optional<TimePoint>> next_due_time() override;
   Result<Endpoint> get_endpoint_by_id(std::string_view endpoint_id) override;
   Result<EndpointStats> queue_depth() override;
+  Result<PruneResult> prune(TimePoint now, const RetentionPolicy& policy, int batch_limit) override;
   Result<std::optional<TimePoint>> oldest_pending_due() override;
   Result<FailingEndpoints> failing_endpoints(int limit) override;
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <utility>
 
 #include "store/row_mapping.hpp"
@@ -41,6 +42,23 @@ Result<std::string> resolve_endpoint_id(Database& db, std::string_view app_id, s
       "endpoint not found", [](const Statement& row) { return row.text(0); }, app_id, id_or_uid);
 }
 
+// Deliveries out under a live lease, by endpoint (the limit counts them).
+Result<std::map<std::string, int>> count_busy_endpoints(Database& db, TimePoint now) {
+  auto statement = db.prepare(
+      "SELECT endpoint_id, COUNT(*) FROM deliveries WHERE status = 1 AND lease_until >= ? "
+      "GROUP BY endpoint_id");
+  if (!statement) return std::unexpected(statement.error());
+  (*statement)->bind_all(now);
+  std::map<std::string, int> busy;
+  while (true) {
+    auto row = (*statement)->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    busy[(*statement)->text(0)] = static_cast<int>((*statement)->int64(1));
+  }
+  return busy;
+}
+
 Result<void> check(const Result<std::int64_t>& r) {
   if (!r) return std::unexpected(r.error());
   return {};
@@ -52,7 +70,16 @@ Result<std::vector<ClaimedDelivery>> SqliteStore::claim_due(TimePoint now, const
   if (options.limit <= 0) return std::vector<ClaimedDelivery>{};
   return write([&](WriteTx& tx) -> Result<std::vector<ClaimedDelivery>> {
     std::vector<ClaimedDelivery> claimed;
-    const std::string skip = encode_list(options.skip_endpoint_ids);
+    std::vector<std::string> skip_ids = options.skip_endpoint_ids;
+    std::map<std::string, int> busy;  // per endpoint: deliveries out under a live lease
+    if (options.per_endpoint_limit > 0) {
+      auto counts = count_busy_endpoints(tx.db, now);
+      if (!counts) return std::unexpected(counts.error());
+      busy = std::move(*counts);
+      for (const auto& [id, n] : busy)
+        if (n >= options.per_endpoint_limit) skip_ids.push_back(id);
+    }
+    const std::string skip = encode_list(skip_ids);
     for (const std::string* sql : {&kSelectDuePending, &kSelectLeaseExpired}) {
       auto statement = tx.db.prepare(*sql);
       if (!statement) return std::unexpected(statement.error());
@@ -70,6 +97,11 @@ Result<std::vector<ClaimedDelivery>> SqliteStore::claim_due(TimePoint now, const
     });
     if (claimed.size() > static_cast<std::size_t>(options.limit))
       claimed.resize(static_cast<std::size_t>(options.limit));
+    if (options.per_endpoint_limit > 0) {
+      std::erase_if(claimed, [&](const ClaimedDelivery& c) {
+        return busy[c.delivery.endpoint_id]++ >= options.per_endpoint_limit;
+      });
+    }
     const TimePoint lease_until = now + options.lease;
     for (auto& c : claimed) {
       auto updated =

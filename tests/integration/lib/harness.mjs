@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startPgCluster } from './pg.mjs';
 
 export const HOOKD_BIN = process.env.HOOKD_BIN ?? path.resolve('build/hookd');
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -24,10 +25,27 @@ export async function waitFor(predicate, { timeoutMs = 10000, intervalMs = 25, w
 export const TEST_PG_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
 const storeKey = (store) => (store && !process.env.HOOKD_SECRET_KEY ? { HOOKD_SECRET_KEY: TEST_PG_SECRET_KEY } : {});
 
+// HOOKD_TEST_STORE=postgres: a hookd started without an explicit store gets a fresh database on one throwaway
+// cluster per test process (a restart on the same dataDir finds its database again), so the core suites run
+// unchanged against PostgreSQL (scripts/test-all.sh).
+export const TEST_STORE = process.env.HOOKD_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+let testCluster = null;
+const databaseOfDir = new Map();
+function defaultStore(dir) {
+  if (TEST_STORE !== 'postgres') return undefined;
+  if (!testCluster) {
+    testCluster = startPgCluster();
+    process.on('exit', () => { try { testCluster.stop(); } catch { /* already gone */ } });
+  }
+  if (!databaseOfDir.has(dir)) databaseOfDir.set(dir, testCluster.createDatabase());
+  return databaseOfDir.get(dir);
+}
+
 // Starts `hookd serve` on a free port. `dataDir` may be reused to restart on the same store.
 // `env`: extra environment for the process (e.g. LD_PRELOAD of libfaketime).
 export async function startHookd({ args = [], dataDir, allowPrivate = true, store, nodeId, env = {} } = {}) {
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'hookd-it-'));
+  store ??= defaultStore(dir);
   const child = spawn(HOOKD_BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dir,
     '--admin-token', ADMIN_TOKEN, ...(allowPrivate ? ['--allow-private-targets'] : []), '--log-level', 'warn',
     ...(store ? ['--store', store] : []), ...(nodeId ? ['--node-id', nodeId] : []), ...args],
