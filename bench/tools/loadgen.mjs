@@ -59,7 +59,7 @@ function report() {
   const a = answerMs.subarray(0, done).sort();
   const q = (p) => (a.length ? a[Math.min(a.length - 1, Math.floor(p * a.length))] : null);
   console.log(JSON.stringify({ sent, ok, failed, statuses, seconds: elapsed, rate_target: rate,
-    rate_achieved: ok / seconds, answer_p50_ms: q(0.5), answer_p99_ms: q(0.99), worst_lag_ms: worstLagMs }));
+    rate_achieved: ok / Math.max(elapsed, seconds), answer_p50_ms: q(0.5), answer_p99_ms: q(0.99), worst_lag_ms: worstLagMs }));
   agent.destroy();
   process.exit(0);
 }
