@@ -17,7 +17,7 @@ test('metrics: ingest outcomes, oldest pending age, failing endpoints and attemp
   const closed = await startReceiver();
   const closedUrl = closed.url;
   await closed.close();  // nothing listens there any more: connections are refused
-  const h = await startHookd({ args: ['--catalog', 'booking-platform', '--request-timeout', '30s', '--retry-schedule', '1h'] });
+  const h = await startHookd({ args: ['--catalog', 'booking-platform', '--request-timeout', '10s', '--retry-schedule', '1h'] });
   try {
     const before = await scrape(h);
     assert.equal(sample(before, 'hookd_oldest_pending_age_seconds'), 0);
