@@ -4,8 +4,8 @@
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <regex>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "catalog/json_schema.hpp"
@@ -16,44 +16,43 @@ namespace hookd::catalog {
 // compile time, so the validator's many "has this keyword?" questions on a node cost a bit test instead of
 // a scan of the node's members (a callgrind profile of ingest found keyword lookups the largest part of
 // validation).
-inline constexpr std::array<std::string_view, 37> kSchemaKeywords = {
-    "$ref",
-    "additionalItems",
-    "additionalProperties",
-    "allOf",
-    "anyOf",
-    "const",
-    "contains",
-    "dependencies",
-    "dependentRequired",
-    "dependentSchemas",
-    "else",
-    "enum",
-    "exclusiveMaximum",
-    "exclusiveMinimum",
-    "format",
-    "if",
-    "items",
-    "maxItems",
-    "maxLength",
-    "maxProperties",
-    "maximum",
-    "minItems",
-    "minLength",
-    "minProperties",
-    "minimum",
-    "multipleOf",
-    "not",
-    "oneOf",
-    "pattern",
-    "patternProperties",
-    "prefixItems",
-    "properties",
-    "propertyNames",
-    "required",
-    "then",
-    "type",
-    "uniqueItems"};
+inline constexpr std::array<std::string_view, 37> kSchemaKeywords = {"$ref",
+                                                                     "additionalItems",
+                                                                     "additionalProperties",
+                                                                     "allOf",
+                                                                     "anyOf",
+                                                                     "const",
+                                                                     "contains",
+                                                                     "dependencies",
+                                                                     "dependentRequired",
+                                                                     "dependentSchemas",
+                                                                     "else",
+                                                                     "enum",
+                                                                     "exclusiveMaximum",
+                                                                     "exclusiveMinimum",
+                                                                     "format",
+                                                                     "if",
+                                                                     "items",
+                                                                     "maxItems",
+                                                                     "maxLength",
+                                                                     "maxProperties",
+                                                                     "maximum",
+                                                                     "minItems",
+                                                                     "minLength",
+                                                                     "minProperties",
+                                                                     "minimum",
+                                                                     "multipleOf",
+                                                                     "not",
+                                                                     "oneOf",
+                                                                     "pattern",
+                                                                     "patternProperties",
+                                                                     "prefixItems",
+                                                                     "properties",
+                                                                     "propertyNames",
+                                                                     "required",
+                                                                     "then",
+                                                                     "type",
+                                                                     "uniqueItems"};
 
 consteval int schema_keyword_bit(std::string_view name) {
   for (std::size_t i = 0; i < kSchemaKeywords.size(); ++i)

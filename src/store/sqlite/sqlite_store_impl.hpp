@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "store/config_cache.hpp"
 #include "store/sqlite/sqlite_read_pool.hpp"
 #include "store/sqlite/sqlite_writer.hpp"
 #include "store/store.hpp"
@@ -102,6 +103,19 @@ class SqliteStore final : public Store {
     return std::move(*out);
   }
 
+  // write(), then invalidates the configuration cache: for writes of applications, event types,
+  // endpoints and settings.
+  template <class F>
+  auto write_config(F&& fn) -> std::invoke_result_t<F&, WriteTx&> {
+    auto out = write(std::forward<F>(fn));
+    config_.invalidate();
+    return out;
+  }
+
+  Result<std::vector<Endpoint>> read_all_endpoints(std::string_view app_id);
+  Result<void> record_outcomes_uncached(std::span<const AttemptOutcome> outcomes);
+
+  ConfigCache config_;  // this process is the database's only writer, so the cache is exact
   std::unique_ptr<GroupCommitWriter> writer_;
   std::unique_ptr<ReadPool> readers_;
   std::shared_ptr<const SecretKeyring> keyring_;  // seals endpoint secrets (store/secret_columns)

@@ -115,6 +115,13 @@ Result<std::vector<ClaimedDelivery>> SqliteStore::claim_due(TimePoint now, const
 }
 
 Result<void> SqliteStore::record_outcomes(std::span<const AttemptOutcome> outcomes) {
+  auto recorded = record_outcomes_uncached(outcomes);
+  if (std::any_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return o.disable_endpoint; }))
+    config_.invalidate();  // an endpoint was disabled: fan-out must stop choosing it
+  return recorded;
+}
+
+Result<void> SqliteStore::record_outcomes_uncached(std::span<const AttemptOutcome> outcomes) {
   return write([&](WriteTx& tx) -> Result<void> {
     for (const auto& o : outcomes) {
       const Attempt& a = o.attempt;
@@ -134,8 +141,9 @@ Result<void> SqliteStore::record_outcomes(std::span<const AttemptOutcome> outcom
           a.request_body, a.duration_ms, to_string(a.error), a.error_detail, static_cast<int>(a.trigger));
       if (auto r = check(inserted); !r) return r;
       if (o.endpoint_succeeded) {
-        if (auto r = check(
-                execute(tx.db, "UPDATE endpoints SET failing_since = NULL WHERE id = ?", a.endpoint_id));
+        if (auto r = check(execute(
+                tx.db, "UPDATE endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL",
+                a.endpoint_id));
             !r) {
           return r;
         }
