@@ -1,14 +1,17 @@
 #include "core/secrets.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/sha.h>
 
 #include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <vector>
 
 namespace hookd {
@@ -95,9 +98,20 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
+  // OpenSSL 3's one-shot HMAC() looks the algorithm up in the provider tables on every call, which a
+  // callgrind profile of delivery found to be half the cost of signing a request; fetch it once.
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  static const std::array<OSSL_PARAM, 2> params = {
+      OSSL_PARAM_construct_utf8_string("digest", const_cast<char*>("SHA256"), 0), OSSL_PARAM_construct_end()};
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(mac ? EVP_MAC_CTX_new(mac) : nullptr,
+                                                                &EVP_MAC_CTX_free);
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), bytes_of(data), data.size(), out.data(), &len);
+  std::size_t len = 0;
+  if (!ctx || EVP_MAC_init(ctx.get(), bytes_of(key), key.size(), params.data()) != 1 ||
+      EVP_MAC_update(ctx.get(), bytes_of(data), data.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1) {
+    throw std::runtime_error("HMAC-SHA256 failed in OpenSSL");  // only on a broken OpenSSL installation
+  }
   return std::string(view_of(std::span(out.data(), len)));
 }
 

@@ -311,3 +311,73 @@ TEST(SqliteDb, CachedStatementsAreResetAndNotSharedWhileInUse) {
 
 }  // namespace
 }  // namespace hookd::store
+
+namespace hookd::store {
+namespace {
+
+// The SQLite store serves applications, event types, endpoint lists and settings from a cache: every write
+// must be visible to the very next read, through every path that changes those rows.
+TEST_F(SqliteStoreTest, CachedConfigReadsSeeEveryWriteAtOnce) {
+  auto store = open(/*synchronous_full=*/false);
+  Application app = new_app("cached");
+  ASSERT_TRUE(store->create_application(app));
+  ASSERT_EQ(store->get_application("cached").value_or(Application{}).id, app.id);  // now cached
+  app.uid = "renamed";
+  ASSERT_TRUE(store->update_application(app));
+  EXPECT_FALSE(store->get_application("cached"));
+  EXPECT_EQ(store->get_application("renamed").value_or(Application{}).id, app.id);
+
+  EventType type;
+  type.name = "booking.created";
+  type.description = "first";
+  ASSERT_TRUE(store->create_event_type(type));
+  ASSERT_EQ(store->get_event_type("booking.created").value_or(EventType{}).description, "first");
+  type.description = "second";
+  ASSERT_TRUE(store->update_event_type(type));
+  EXPECT_EQ(store->get_event_type("booking.created").value_or(EventType{}).description, "second");
+
+  EXPECT_EQ(store->get_setting("payload_validation:x").value_or("error"), std::nullopt);  // absence cached
+  ASSERT_TRUE(store->set_setting("payload_validation:x", "strict"));
+  EXPECT_EQ(store->get_setting("payload_validation:x").value_or(std::nullopt), "strict");
+
+  ASSERT_TRUE(store->all_endpoints(app.id).value_or(std::vector<Endpoint>{{}}).empty());
+  Endpoint ep;
+  ep.id = ids_.next(id_prefix::endpoint);
+  ep.app_id = app.id;
+  ep.url = "https://example.com/hook";
+  ASSERT_TRUE(store->create_endpoint(ep));
+  auto listed = store->all_endpoints(app.id);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_FALSE((*listed)[0].disabled);
+
+  // A delivery outcome that disables the endpoint (410 Gone) goes through the queue, not update_endpoint.
+  Message msg = new_message(app.id);
+  ASSERT_TRUE(store->create_message(NewMessage{msg, {ep.id}, std::nullopt}));
+  auto claimed = store->claim_due(t0_, ClaimOptions{});
+  ASSERT_TRUE(claimed);
+  ASSERT_EQ(claimed->size(), 1u);
+  AttemptOutcome gone;
+  gone.delivery_id = (*claimed)[0].delivery.id;
+  gone.attempt.id = ids_.next(id_prefix::attempt);
+  gone.attempt.msg_id = msg.id;
+  gone.attempt.endpoint_id = ep.id;
+  gone.attempt.app_id = app.id;
+  gone.attempt.timestamp = t0_;
+  gone.attempt.status = AttemptStatus::fail;
+  gone.attempt.response_status_code = 410;
+  gone.disable_endpoint = true;
+  ASSERT_TRUE(store->record_outcomes(std::span<const AttemptOutcome>(&gone, 1)));
+  listed = store->all_endpoints(app.id);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_TRUE((*listed)[0].disabled);
+
+  ASSERT_TRUE(store->delete_endpoint(app.id, ep.id));
+  EXPECT_TRUE(store->all_endpoints(app.id).value_or(std::vector<Endpoint>{{}}).empty());
+  ASSERT_TRUE(store->delete_application(app.id));
+  EXPECT_FALSE(store->get_application("renamed"));
+}
+
+}  // namespace
+}  // namespace hookd::store
