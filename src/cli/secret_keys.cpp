@@ -154,4 +154,25 @@ Result<std::shared_ptr<const SecretKeyring>> load_secret_keyring(const SecretKey
   return std::make_shared<const SecretKeyring>(std::move(*keyring));
 }
 
+std::expected<SealedStore, int> open_sealed_store(store::StoreOptions options, const SecretKeyOptions& keys,
+                                                  const std::string& data_dir) {
+  auto keyring = load_secret_keyring(keys, data_dir, options.url);
+  if (!keyring) {
+    fmt::print(stderr, "secret key: {}\n", keyring.error().detail);
+    return std::unexpected(2);
+  }
+  options.secret_keyring = *keyring;
+  auto store = store::open_store(options);
+  if (!store) {
+    fmt::print(stderr, "cannot open the store: {}\n", store.error().detail);
+    return std::unexpected(1);
+  }
+  auto resealed = (*store)->reseal_endpoint_secrets();
+  if (!resealed) {
+    fmt::print(stderr, "{}\n", resealed.error().detail);
+    return std::unexpected(1);
+  }
+  return SealedStore{std::move(*store), *keyring, *resealed};
+}
+
 }  // namespace hookd::cli

@@ -13,6 +13,7 @@
 
 #include "core/result.hpp"
 #include "core/secret_box.hpp"
+#include "store/store.hpp"
 
 namespace hookd::cli {
 
@@ -31,5 +32,16 @@ Result<std::shared_ptr<const SecretKeyring>> load_secret_keyring(const SecretKey
 
 // The store URL `serve` and `secrets` use: --store, or the SQLite file in the data directory.
 std::string store_url_for(const std::string& store_url, const std::string& data_dir);
+
+// Opens the store described by `options` (its url set) with the keyring for it, then reseals every endpoint
+// secret under the current key, refusing a store whose secrets do not open (a wrong key). On failure it has
+// printed why to stderr and the error holds the exit code (2: key problem, 1: store problem).
+struct SealedStore {
+  std::unique_ptr<store::Store> store;
+  std::shared_ptr<const SecretKeyring> keyring;
+  int resealed = 0;  // endpoints whose secrets were rewritten now
+};
+std::expected<SealedStore, int> open_sealed_store(store::StoreOptions options, const SecretKeyOptions& keys,
+                                                  const std::string& data_dir);
 
 }  // namespace hookd::cli

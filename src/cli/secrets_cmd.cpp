@@ -25,24 +25,10 @@ struct SecretsOptions {
 int rekey(const SecretsOptions& o) {
   store::StoreOptions store_options;
   store_options.url = store_url_for(o.store_url, o.data_dir);
-  auto keyring = load_secret_keyring(o.keys, o.data_dir, store_options.url);
-  if (!keyring) {
-    fmt::print(stderr, "secret key: {}\n", keyring.error().detail);
-    return 2;
-  }
-  store_options.secret_keyring = *keyring;
-  auto store = store::open_store(store_options);
-  if (!store) {
-    fmt::print(stderr, "cannot open the store: {}\n", store.error().detail);
-    return 1;
-  }
-  auto resealed = (*store)->reseal_endpoint_secrets();
-  if (!resealed) {
-    fmt::print(stderr, "{}\n", resealed.error().detail);
-    return 1;
-  }
-  fmt::print("resealed {} endpoint(s); every endpoint secret is now sealed with key {}\n", *resealed,
-             (*keyring)->current_id());
+  auto sealed = open_sealed_store(store_options, o.keys, o.data_dir);
+  if (!sealed) return sealed.error();
+  fmt::print("resealed {} endpoint(s); every endpoint secret is now sealed with key {}\n", sealed->resealed,
+             sealed->keyring->current_id());
   return 0;
 }
 

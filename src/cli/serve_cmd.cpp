@@ -199,45 +199,32 @@ int serve(ServeOptions& o) {
   } else {
     store_options.url = o.store_url;
   }
-  auto keyring = load_secret_keyring(o.secret_keys, o.data_dir, store_options.url);
-  if (!keyring) {
-    fmt::print(stderr, "secret key: {}\n", keyring.error().detail);
-    return 2;
-  }
-  store_options.secret_keyring = *keyring;
-  auto store = store::open_store(store_options);
-  if (!store) {
-    fmt::print(stderr, "cannot open the store: {}\n", store.error().detail);
-    return 1;
-  }
   // Seals rows in clear (written before encryption at rest) or under an old key, and refuses to start when
   // a stored secret does not open with this keyring (wrong key) rather than failing deliveries later.
-  if (auto resealed = (*store)->reseal_endpoint_secrets(); !resealed) {
-    fmt::print(stderr, "{}\n", resealed.error().detail);
-    return 1;
-  } else {
-    spdlog::info("endpoint secrets sealed with key {} ({} endpoint(s) resealed now)", (*keyring)->current_id(),
-                 *resealed);
-  }
+  auto sealed = open_sealed_store(store_options, o.secret_keys, o.data_dir);
+  if (!sealed) return sealed.error();
+  spdlog::info("endpoint secrets sealed with key {} ({} endpoint(s) resealed now)",
+               sealed->keyring->current_id(), sealed->resealed);
+  std::unique_ptr<store::Store> store = std::move(sealed->store);
 
   SystemClock clock;
   SecureRandom random;
   IdGenerator ids(clock, random);
-  auto token_hash = admin_token_hash(**store, o.admin_token, random);
+  auto token_hash = admin_token_hash(*store, o.admin_token, random);
   if (!token_hash) {
     fmt::print(stderr, "admin token: {}\n", token_hash.error().detail);
     return 1;
   }
 
   // The key that signs portal tokens: made once, kept in the store.
-  auto portal_key = (*store)->get_setting("portal_token_key");
+  auto portal_key = store->get_setting("portal_token_key");
   if (!portal_key) {
     fmt::print(stderr, "portal key: {}\n", portal_key.error().detail);
     return 1;
   }
   if (!*portal_key) {
     *portal_key = generate_token("", random, 32);
-    if (auto r = (*store)->set_setting("portal_token_key", **portal_key); !r) {
+    if (auto r = store->set_setting("portal_token_key", **portal_key); !r) {
       fmt::print(stderr, "portal key: {}\n", r.error().detail);
       return 1;
     }
@@ -250,7 +237,7 @@ int serve(ServeOptions& o) {
       return 2;
     }
     for (auto& t : c->event_types) t.created_at = t.updated_at = clock.now();
-    auto added = (*store)->import_event_types(c->event_types, o.catalog_overwrite);
+    auto added = store->import_event_types(c->event_types, o.catalog_overwrite);
     if (!added) {
       fmt::print(stderr, "loading catalog {}: {}\n", name, added.error().detail);
       return 1;
@@ -264,7 +251,7 @@ int serve(ServeOptions& o) {
       return 2;
     }
     if (auto r =
-            setup_operational_webhook(**store, ids, clock, random, o.operational_url, o.operational_secret);
+            setup_operational_webhook(*store, ids, clock, random, o.operational_url, o.operational_secret);
         !r) {
       fmt::print(stderr, "operational webhook: {}\n", r.error().detail);
       return 1;
@@ -280,24 +267,24 @@ int serve(ServeOptions& o) {
   dispatch_options.schedule = *schedule;
   dispatch_options.request_timeout = *timeout;
   dispatch_options.lease = std::max<Millis>(std::chrono::seconds(30), *timeout * 2 + std::chrono::seconds(5));
-  // A graceful stop waits for every request in flight to finish or time out: an abandoned request the receiver
-  // did get would be sent again by another node once its lease expires.
+  // A graceful stop waits for every request in flight to finish or time out: an abandoned request the
+  // receiver did get would be sent again by another node once its lease expires.
   dispatch_options.drain_timeout = *timeout + std::chrono::seconds(5);
   dispatch_options.node_id = o.node_id;
   dispatch_options.per_endpoint_limit = o.endpoint_concurrency;
-  delivery::Dispatcher dispatcher(**store, client, clock, random, ids, metrics, dispatch_options);
-  (*store)->set_work_listener([&dispatcher] { dispatcher.wake(); });
-  delivery::RetentionWorker retention_worker(**store, clock, *retention);
+  delivery::Dispatcher dispatcher(*store, client, clock, random, ids, metrics, dispatch_options);
+  store->set_work_listener([&dispatcher] { dispatcher.wake(); });
+  delivery::RetentionWorker retention_worker(*store, clock, *retention);
 
   api::PayloadValidator validator(*mode);
   api::ApiConfig config;
   config.max_body_bytes = o.max_body_bytes;
   config.address_policy = policy;
   config.portal_dir = std::filesystem::exists(o.portal_dir) ? o.portal_dir : "";
-  api::ApiContext ctx{**store, clock, random, ids, validator, config, *token_hash, **portal_key};
+  api::ApiContext ctx{*store, clock, random, ids, validator, config, *token_hash, **portal_key};
   auto metrics_text = [&] {
     std::string text = metrics.render();
-    if (auto depth = (*store)->queue_depth()) {
+    if (auto depth = store->queue_depth()) {
       text += "# TYPE hookd_deliveries gauge\n";
       text += fmt::format("hookd_deliveries{{status=\"pending\"}} {}\n", depth->pending);
       text += fmt::format("hookd_deliveries{{status=\"sending\"}} {}\n", depth->sending);
@@ -307,7 +294,7 @@ int serve(ServeOptions& o) {
     text += "# TYPE hookd_payload_validation_warnings_total counter\n";
     text += fmt::format("hookd_payload_validation_warnings_total {}\n", validator.warnings());
     text += render_retention_metrics(retention_worker.totals());
-    text += delivery::render_queue_metrics(**store, clock.now());
+    text += delivery::render_queue_metrics(*store, clock.now());
     return text;
   };
   api::Api api(ctx, metrics_text);
@@ -317,8 +304,9 @@ int serve(ServeOptions& o) {
     return 1;
   }
   const char* scheme = server.tls() ? "https" : "http";
-  ctx.config.public_url =
-      o.public_url.empty() ? fmt::format("{}://{}:{}", scheme, server_options.host, server.port()) : o.public_url;
+  ctx.config.public_url = o.public_url.empty()
+                              ? fmt::format("{}://{}:{}", scheme, server_options.host, server.port())
+                              : o.public_url;
   dispatcher.start();
   retention_worker.start();
   std::thread server_thread([&server] { server.run(); });

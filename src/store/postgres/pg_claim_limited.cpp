@@ -97,10 +97,7 @@ Result<std::vector<ClaimedDelivery>> claim_due_limited(PgConnection& conn, TimeP
       claimed.push_back(ClaimedDelivery{read_delivery(row, 0), read_message(row, 8)});
     }
   }
-  std::sort(claimed.begin(), claimed.end(), [](const ClaimedDelivery& a, const ClaimedDelivery& b) {
-    return std::pair(a.delivery.next_attempt_at, a.delivery.id) <
-           std::pair(b.delivery.next_attempt_at, b.delivery.id);
-  });
+  sort_oldest_due_first(claimed);
   return claimed;
 }
 

@@ -8,8 +8,8 @@
 #include <map>
 #include <utility>
 
-#include "store/row_mapping.hpp"
 #include "store/postgres/pg_store_impl.hpp"
+#include "store/row_mapping.hpp"
 
 namespace hookd::store::postgres {
 namespace {
@@ -79,11 +79,7 @@ Result<std::vector<ClaimedDelivery>> PgStore::claim_due(TimePoint now, const Cla
         claimed.push_back(ClaimedDelivery{read_delivery(row, 0), read_message(row, 8)});
       }
     }
-    // RETURNING has no order of its own: oldest due first, as promised.
-    std::sort(claimed.begin(), claimed.end(), [](const ClaimedDelivery& a, const ClaimedDelivery& b) {
-      return std::pair(a.delivery.next_attempt_at, a.delivery.id) <
-             std::pair(b.delivery.next_attempt_at, b.delivery.id);
-    });
+    sort_oldest_due_first(claimed);
     return claimed;
   });
 }
