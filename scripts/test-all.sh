@@ -11,7 +11,7 @@ run() {
   "$@" || { echo "== $name FAILED"; status=1; }
 }
 run "unit tests" bash -c 'cd build-test && ctest --output-on-failure -j "$(nproc)"'
-run "fuzz (short run; FUZZ_SECONDS=600 tests/fuzz/run.sh for a long one)" env FUZZ_SECONDS="${FUZZ_SECONDS:-10}" tests/fuzz/run.sh
+run "fuzz (short run; FUZZ_SECONDS=600 tests/fuzz/run.sh for a long one)" env FUZZ_SECONDS="${FUZZ_SECONDS:-10}" FUZZ_SEED="${FUZZ_SEED:-1}" tests/fuzz/run.sh
 run "integration tests" env HOOKD_BIN="$PWD/build-test/hookd" node --test --test-concurrency=1 tests/integration/
 # The store-agnostic core suites once more on PostgreSQL (one throwaway cluster per file, a database per hookd).
 pg_core_suites=()

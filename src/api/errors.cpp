@@ -4,19 +4,23 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_text.hpp"
+
 namespace hookd::api {
 
 namespace json = boost::json;
 
 Response error_response(int status, std::string_view code, std::string_view detail) {
-  return json_response(status, json::serialize(json::object{{"code", code}, {"detail", detail}}));
+  return json_response(
+      status, json::serialize(json::object{{"code", code}, {"detail", json_text::to_valid_utf8(detail)}}));
 }
 
 Response validation_error(std::string_view field, std::string_view message, std::string_view location,
                           std::string_view code) {
   json::array loc{location};
   if (!field.empty()) loc.emplace_back(field);
-  json::object item{{"loc", std::move(loc)}, {"msg", message}, {"type", "value_error"}};
+  json::object item{
+      {"loc", std::move(loc)}, {"msg", json_text::to_valid_utf8(message)}, {"type", "value_error"}};
   return json_response(422, json::serialize(json::object{{"code", code}, {"detail", json::array{item}}}));
 }
 

@@ -33,6 +33,10 @@ std::optional<std::string_view> member(std::string_view object_text, std::string
 // copied as is; bytes that are not valid UTF-8 become U+FFFD so the result is always valid JSON.
 std::string quote(std::string_view s);
 
+// `s` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD, so text that
+// echoes untrusted bytes (a request path in an error message) stays valid JSON (RFC 8259 requires UTF-8).
+std::string to_valid_utf8(std::string_view s);
+
 // A lexeme-preserving tree, for consumers that must walk a payload (the form encoder) without losing its
 // number spelling.
 struct Value {

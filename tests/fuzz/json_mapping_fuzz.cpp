@@ -32,7 +32,8 @@ using namespace hookd::api;
 
 // What every reader must say for an absent key or a null.
 template <class F>
-void check_absent_or_null(const F& field, const json::value* v, std::string_view key, std::string_view input) {
+void check_absent_or_null(const F& field, const json::value* v, std::string_view key,
+                          std::string_view input) {
   if (field.present != (v != nullptr)) broken("present flag wrong", key, input);
   if (v && v->is_null() && field.value) broken("null read as a value", key, input);
 }
@@ -87,13 +88,16 @@ void check_readers(const json::object& o, std::string_view key, std::size_t max_
   if (s.has_value() != string_ok) broken("read_string accepts the wrong values", key, input);
   if (s) {
     check_absent_or_null(*s, v, key, input);
-    if (!nullish && *s->value != std::string_view(v->as_string())) broken("read_string changed it", key, input);
+    if (!nullish && *s->value != std::string_view(v->as_string()))
+      broken("read_string changed it", key, input);
     if (s->value) {
       if (s->value->size() > max_len) broken("read_string over the limit", key, input);
       // check_name and check_uid agree with the core rule on whatever text they get.
-      if (check_name(key, *s->value).has_value() != is_valid_name(*s->value)) broken("check_name", key, input);
+      if (check_name(key, *s->value).has_value() != is_valid_name(*s->value))
+        broken("check_name", key, input);
       const bool uid_ok = is_valid_name(*s->value) && !s->value->starts_with(id_prefix::application);
-      if (check_uid(key, *s->value, id_prefix::application).has_value() != uid_ok) broken("check_uid", key, input);
+      if (check_uid(key, *s->value, id_prefix::application).has_value() != uid_ok)
+        broken("check_uid", key, input);
     }
   }
 
@@ -126,7 +130,8 @@ void check_readers(const json::object& o, std::string_view key, std::size_t max_
     const auto& a = v->as_array();
     if (list->value->size() != a.size()) broken("read_string_list lost items", key, input);
     for (std::size_t n = 0; n < a.size(); ++n)
-      if ((*list->value)[n] != std::string_view(a[n].as_string())) broken("read_string_list changed one", key, input);
+      if ((*list->value)[n] != std::string_view(a[n].as_string()))
+        broken("read_string_list changed one", key, input);
   }
 
   auto map = read_string_map(o, key);
@@ -139,14 +144,17 @@ void check_readers(const json::object& o, std::string_view key, std::size_t max_
     for (const auto& [k, item] : v->as_object()) {
       auto it = map->value->find(std::string(k));
       const std::string_view want = item.is_null() ? std::string_view() : std::string_view(item.as_string());
-      if (it == map->value->end() || it->second != want) broken("read_string_map changed a value", key, input);
+      if (it == map->value->end() || it->second != want)
+        broken("read_string_map changed a value", key, input);
     }
   }
 
   auto text = read_object_text(o, key);
   check_refusal(text, key, input);
-  if (text.has_value() != (nullish || v->is_object())) broken("read_object_text accepts the wrong values", key, input);
-  if (text && !nullish && !same_json(parse_back(*text->value), *v)) broken("read_object_text does not round-trip", key, input);
+  if (text.has_value() != (nullish || v->is_object()))
+    broken("read_object_text accepts the wrong values", key, input);
+  if (text && !nullish && !same_json(parse_back(*text->value), *v))
+    broken("read_object_text does not round-trip", key, input);
 }
 
 std::string string_or(const json::object& o, std::string_view key, std::string fallback) {
@@ -165,7 +173,8 @@ void check_output(const json::object& o, std::string_view input) {
     broken("to_json(Application) changed a string", "name", input);
   if (app.uid ? out.at("uid") != json::value(*app.uid) : !out.at("uid").is_null())
     broken("to_json(Application) changed the uid", "uid", input);
-  if (!same_json(out.at("metadata"), json::value(o))) broken("metadata does not round-trip", "metadata", input);
+  if (!same_json(out.at("metadata"), json::value(o)))
+    broken("metadata does not round-trip", "metadata", input);
 
   // Payloads are spliced in as raw text: the message must still be one JSON object carrying them unchanged.
   Message m;
@@ -183,6 +192,18 @@ void check_output(const json::object& o, std::string_view input) {
 
 }  // namespace
 
+// Boost.JSON 1.81 reads a number beyond the double range (a long mantissa with a huge exponent) as infinity,
+// writes infinity as 1e99999 and then refuses to read that back ("number too large"): such documents cannot
+// round-trip through text at all, so the output checks skip them (found by this fuzzer; a library limit).
+bool has_non_finite(const json::value& v) {
+  if (v.is_double()) return !std::isfinite(v.get_double());
+  if (v.is_object())
+    return std::ranges::any_of(v.get_object(), [](const auto& m) { return has_non_finite(m.value()); });
+  if (v.is_array())
+    return std::ranges::any_of(v.get_array(), [](const json::value& i) { return has_non_finite(i); });
+  return false;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   auto body = parse_object(input);
@@ -196,6 +217,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   boost::system::error_code ec;
   const json::value direct = json::parse(input, ec, {}, options);
   if (ec || direct != json::value(*body)) broken("parse_object disagrees with Boost.JSON", "", input);
+  if (has_non_finite(direct)) return 0;
 
   const std::size_t max_len = size % 300;
   check_readers(*body, "no-such-key", max_len, input);

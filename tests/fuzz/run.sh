@@ -5,7 +5,9 @@
 # $FUZZ_BUILD_DIR/artifacts/). Needs clang and its fuzzer runtime (Debian: clang, libclang-rt-14-dev).
 #   FUZZ_SECONDS=60 tests/fuzz/run.sh                 # all targets
 #   tests/fuzz/run.sh form_encoder_fuzz               # one target
-# Env: FUZZ_SECONDS, FUZZ_BUILD_DIR (default build-fuzz), FUZZ_CXX (default clang++), FUZZ_JOBS (default 1).
+# Env: FUZZ_SECONDS, FUZZ_BUILD_DIR (default build-fuzz), FUZZ_CXX (default clang++), FUZZ_JOBS (default 1),
+#      FUZZ_SEED (default: random; `make test` fixes it so its short run explores the same inputs everywhere
+#      and a CI failure is a change in the code, not a luckier draw; long runs keep a random seed to explore).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -52,7 +54,7 @@ for t in "${targets[@]}"; do
   [ ! -f "tests/fuzz/$t.dict" ] || dict="tests/fuzz/$t.dict"
   echo "fuzz: running $t for ${seconds}s"
   if ! "$out/$t" -max_total_time="$seconds" -timeout=10 -max_len=4096 -print_final_stats=1 \
-      -jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" \
+      -jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" ${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
       -dict="$dict" -artifact_prefix="$out/artifacts/$t-" \
       "$out/corpus/$t" "tests/fuzz/corpus/$t" 2>"$out/$t.log"; then
     failed+=("$t")

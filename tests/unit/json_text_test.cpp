@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "api/errors.hpp"
+
 namespace jt = hookd::json_text;
 
 namespace {
@@ -209,4 +211,19 @@ TEST(JsonTextQuote, RoundTripsThroughParse) {
   ASSERT_TRUE(v) << v.error().detail;
   EXPECT_EQ(v->kind, jt::Value::string);
   EXPECT_EQ(v->text, s);
+}
+
+// Found by http_route_fuzz: a request path with bytes that are not UTF-8 was echoed into an error's detail,
+// making the answer invalid JSON. Such bytes become U+FFFD; valid text is kept as it is.
+TEST(JsonTextUtf8, InvalidBytesBecomeReplacementCharacters) {
+  EXPECT_EQ(jt::to_valid_utf8("plain /api/v1 é ☃ 😀"), "plain /api/v1 é ☃ 😀");
+  EXPECT_EQ(jt::to_valid_utf8("a\xff\xfe"
+                              "b"),
+            "a\xEF\xBF\xBD\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(jt::to_valid_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong '/'
+  EXPECT_EQ(jt::to_valid_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
+  EXPECT_EQ(jt::to_valid_utf8("cut \xE2\x98"), "cut \xEF\xBF\xBD\xEF\xBF\xBD");
+  auto answer = hookd::api::error_response(404, "not_found", "no such route: /x\xff");
+  EXPECT_TRUE(jt::parse(answer.body)) << answer.body;
 }
