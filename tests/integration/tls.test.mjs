@@ -43,13 +43,14 @@ function request(mod, url, { method = 'GET', body, ca, agent } = {}) {
       method, ca, agent, timeout: 10000,
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
     }, (res) => {
+      const protocol = res.socket?.getProtocol?.();  // read now: the socket is detached by 'end'
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         let json = null;
         try { json = JSON.parse(text); } catch { /* the test decides */ }
-        resolve({ status: res.statusCode, text, json, protocol: res.socket.getProtocol?.() });
+        resolve({ status: res.statusCode, text, json, protocol });
       });
     });
     req.on('timeout', () => req.destroy(new Error('client timeout')));
@@ -125,7 +126,9 @@ describe('TLS', () => {
     const r = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_1', '-cipher', 'DEFAULT@SECLEVEL=0'],
       { input: '', encoding: 'utf8', timeout: 15000 });
     assert.notEqual(r.status, 0, r.stdout);
-    assert.doesNotMatch(r.stdout, /Protocol\s*:\s*TLSv1\.1/);
+    // s_client prints the version it tried even when the handshake failed: what matters is that no cipher
+    // was agreed ("Cipher is (NONE)").
+    assert.doesNotMatch(r.stdout, /Cipher is (?!\(NONE\))/);
   });
 
   test('a plain HTTP request to the TLS port fails', async () => {
