@@ -6,8 +6,12 @@
 // hookd started on DIR afterwards drains them: its delivery rate, without ingest in the way.
 // `delivered`: the deliveries are then claimed and recorded as successful attempts (claim_due and
 // record_outcomes, as the dispatcher does), leaving the rows a long-running server would have.
-// Writes use synchronous=NORMAL (loading, not measured). Run it while no hookd uses DIR; it reuses the
-// application (by uid) and endpoints (by URL) a previous run created.
+// `history`: like `delivered`, but written straight into the SQLite tables in transactions of 50,000 messages
+// (the message, its succeeded delivery and one successful attempt per endpoint, as record_outcomes leaves
+// them), because the store interface loads a few thousand a second and the growth scenario needs 10,000,000.
+// The application and endpoints still go through the store interface.
+// Writes use synchronous=NORMAL (loading, not measured; `history`: OFF). Run it while no hookd uses DIR; it
+// reuses the application (by uid) and endpoints (by URL) a previous run created.
 #include <fmt/format.h>
 
 #include <atomic>
@@ -24,6 +28,7 @@
 #include "core/ids.hpp"
 #include "core/json_text.hpp"
 #include "core/secrets.hpp"
+#include "store/sqlite/sqlite_db.hpp"
 #include "store/store.hpp"
 
 namespace {
@@ -37,6 +42,7 @@ struct Options {
   long long messages = 0;
   std::string payload_file;
   bool delivered = false;
+  bool history = false;
   int threads = 16;
 };
 
@@ -69,22 +75,75 @@ Options parse(int argc, char** argv) {
       o.messages = std::stoll(value());
     else if (arg == "--payload-file")
       o.payload_file = value();
-    else if (arg == "--state")
-      o.delivered = value() == "delivered";
-    else if (arg == "--threads")
+    else if (arg == "--state") {
+      std::string state = value();
+      o.delivered = state == "delivered";
+      o.history = state == "history";
+    } else if (arg == "--threads")
       o.threads = std::max(1, std::stoi(value()));
     else
       fail("unknown argument " + arg);
   }
   if (o.data_dir.empty() || o.endpoints.empty() || o.payload_file.empty()) {
     fail(
-        "usage: --data-dir DIR --endpoint URL… --messages N --payload-file FILE [--state pending|delivered]");
+        "usage: --data-dir DIR --endpoint URL… --messages N --payload-file FILE "
+        "[--state pending|delivered|history]");
   }
   return o;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The `history` state: direct inserts in the schema's own column order
+// (src/store/sqlite/sqlite_migrations.cpp).
+void write_history(const std::string& db_path, const std::string& app_id,
+                   const std::vector<std::string>& endpoint_ids, const std::string& url, long long messages,
+                   const std::string& payload, IdGenerator& ids, TimePoint now) {
+  using store::sqlite::Database;
+  auto db = must(Database::open(db_path, Database::Mode::read_write, 10'000), "opening the database");
+  must(db.exec("PRAGMA synchronous = OFF; PRAGMA cache_size = -262144"), "pragmas");
+  constexpr long long kPerTransaction = 50'000;
+  const std::string response_headers = R"({"content-type":"text/plain"})";
+  const std::string request_headers = R"({"content-type":"application/json"})";
+  for (long long done = 0; done < messages;) {
+    must(db.exec("BEGIN IMMEDIATE"), "begin");
+    const long long end = std::min(messages, done + kPerTransaction);
+    for (; done < end; ++done) {
+      const TimePoint created = now - std::chrono::hours(24) + Millis(done % 3'600'000);
+      const std::string msg_id = ids.next(id_prefix::message);
+      auto message =
+          must(db.prepare("INSERT INTO messages (id, app_id, event_id, event_type, payload, "
+                          "channels, created_at) VALUES (?, ?, NULL, 'booking.created', ?, NULL, ?)"),
+               "prepare");
+      must(message->bind_all(msg_id, app_id, payload, created).run(), "insert message");
+      for (const auto& endpoint_id : endpoint_ids) {
+        auto delivery = must(db.prepare("INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, "
+                                        "attempt_count, next_attempt_at, manual, created_at) "
+                                        "VALUES (?, ?, ?, ?, 1, ?, 0, ?)"),
+                             "prepare");
+        must(delivery
+                 ->bind_all(msg_id, endpoint_id, app_id, static_cast<int>(DeliveryStatus::succeeded), created,
+                            created)
+                 .run(),
+             "insert delivery");
+        auto attempt =
+            must(db.prepare("INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?, 200, 'ok', ?, ?, NULL, "
+                            "1, ?, '', ?)"),
+                 "prepare");
+        must(
+            attempt
+                ->bind_all(ids.next(id_prefix::attempt), app_id, msg_id, endpoint_id, url, created,
+                           static_cast<int>(AttemptStatus::success), response_headers, request_headers,
+                           std::string(to_string(ErrorClass::none)), static_cast<int>(TriggerType::scheduled))
+                .run(),
+            "insert attempt");
+      }
+      if ((done + 1) % 1'000'000 == 0) fmt::print(stderr, "  {} messages of history\n", done + 1);
+    }
+    must(db.exec("COMMIT"), "commit");
+  }
 }
 
 }  // namespace
@@ -135,8 +194,17 @@ int main(int argc, char** argv) {
     endpoint_ids.push_back(must(store->create_endpoint(ep), "creating an endpoint").id);
   }
 
-  // Many threads, each blocking on its own create_message: the writer commits them in groups.
   auto t0 = std::chrono::steady_clock::now();
+  if (o.history) {
+    const std::string db_path = (std::filesystem::path(o.data_dir) / "hookd.db").string();
+    store.reset();  // its writer is the database's only writer while it is open
+    write_history(db_path, app.id, endpoint_ids, o.endpoints.front(), o.messages, payload, ids, now);
+    fmt::print("wrote {} messages of history x {} endpoints ({:.0f} messages/s)\n", o.messages,
+               endpoint_ids.size(), static_cast<double>(o.messages) / std::max(seconds_since(t0), 1e-9));
+    return 0;
+  }
+
+  // Many threads, each blocking on its own create_message: the writer commits them in groups.
   std::atomic<long long> next{0};
   std::vector<std::thread> workers;
   for (int t = 0; t < o.threads; ++t) {

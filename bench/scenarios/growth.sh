@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Growth: the delivery rate of new work with 100,000 and with GROWTH_MESSAGES messages already stored and
-# delivered (target: within 10 % of each other). bench_preload fills the store through the store interface
-# (create_message, then claim_due and record_outcomes with a successful attempt, as the dispatcher does),
-# then adds GROWTH_NEW pending deliveries; hookd starts on it and drains them (measured as in delivery.sh).
-#   GROWTH_MESSAGES (default 10000000: about 16 GB of disk under BENCH_TMP, default /tmp, and 15-30 min
+# delivered (target: within 10 % of each other). `bench_preload --state history` writes the history straight
+# into the SQLite tables (each message with its succeeded delivery and one successful attempt, the rows
+# record_outcomes leaves; the store interface loads only a few thousand a second), then adds GROWTH_NEW
+# pending deliveries through the store interface; hookd starts on it and drains them (as in delivery.sh).
+#   GROWTH_MESSAGES (default 10000000: about 23 GB of disk under BENCH_TMP, default /tmp, and about 10 min
 #   of loading on the 2-core VM); GROWTH_SMALL (default 100000); GROWTH_NEW (default 100000)
 source "$(dirname "$0")/../lib.sh"
 need "$HOOKD_BIN"
@@ -19,7 +20,7 @@ declare -A RATE
 for stored in "$SMALL" "$LARGE"; do
   dir="$WORK/growth-$stored"
   log "storing $stored delivered messages"
-  preload --data-dir "$dir" --endpoint "http://127.0.0.1:$NGINX_PORT/hook" --messages "$stored" --state delivered
+  preload --data-dir "$dir" --endpoint "http://127.0.0.1:$NGINX_PORT/hook" --messages "$stored" --state history
   preload --data-dir "$dir" --endpoint "http://127.0.0.1:$NGINX_PORT/hook" --messages "$NEW"
   size=$(du -sh "$dir" | cut -f1)
   measure_drain "$dir" "$NEW" 1800

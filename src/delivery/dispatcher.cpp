@@ -1,5 +1,6 @@
 #include "delivery/dispatcher.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
@@ -53,7 +54,10 @@ void Dispatcher::start() {
   } else if (*released > 0) {
     spdlog::info("resuming {} deliveries that were in flight when this node last stopped", *released);
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "hookd-dispatch");
+    run();
+  });
 }
 
 void Dispatcher::stop() {
@@ -272,7 +276,8 @@ store::AttemptOutcome Dispatcher::outcome_for(const InFlight& flight, const Outb
   a.request_headers_json = headers_json(request.headers);
   if (request.body != flight.claimed.message.payload) {
     // A form body carries the endpoint's auth_secret: attempts keep it redacted (secrets at rest).
-    a.request_body = flight.endpoint.auth_secret.empty() ? request.body : redact_form_auth_secret(request.body);
+    a.request_body =
+        flight.endpoint.auth_secret.empty() ? request.body : redact_form_auth_secret(request.body);
   }
   a.duration_ms = static_cast<int>((now - flight.started).count());
   a.error = success ? ErrorClass::none : error;

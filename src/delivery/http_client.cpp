@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
@@ -217,7 +218,10 @@ struct HttpClient::Impl {
       curl_multi_setopt(multi.get(), CURLMOPT_MAX_HOST_CONNECTIONS, options.max_host_connections);
     if (options.max_total_connections > 0)
       curl_multi_setopt(multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS, options.max_total_connections);
-    thread = std::thread([this] { run(); });
+    thread = std::thread([this] {
+      pthread_setname_np(pthread_self(), "hookd-http");  // shows in top -H and /proc
+      run();
+    });
   }
 
   ~Impl() {

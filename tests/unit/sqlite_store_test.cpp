@@ -18,6 +18,7 @@
 #include "core/ids.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/sqlite/sqlite_migrations.hpp"
+#include "store/sqlite/sqlite_writer.hpp"
 
 namespace hookd::store {
 namespace {
@@ -307,6 +308,38 @@ TEST(SqliteDb, CachedStatementsAreResetAndNotSharedWhileInUse) {
     EXPECT_EQ(unique.error().kind, ErrorKind::conflict);
   }
   std::filesystem::remove(path);
+}
+
+// Claims are written without an fsync of their own (Durability::volatile_ok); everything else keeps the
+// store's `synchronous = FULL`. A job reads the setting its group commits under.
+TEST(SqliteWriter, OnlyGroupsOfVolatileJobsCommitWithoutFsync) {
+  auto path =
+      std::filesystem::temp_directory_path() / ("hookd-sqlite-writer-" + std::to_string(::getpid()) + ".db");
+  {
+    auto db = sqlite::Database::open(path.string(), sqlite::Database::Mode::read_write, 1000);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t (v INTEGER)"));
+    sqlite::GroupCommitWriter writer(std::move(*db), 16, /*synchronous_full=*/true);
+    auto synchronous_seen = [&](sqlite::Durability durability) {
+      std::int64_t level = -1;
+      auto r = writer.submit(
+          [&](sqlite::WriteTx& tx) -> Result<void> {
+            auto statement = tx.db.prepare("PRAGMA synchronous");
+            if (!statement) return std::unexpected(statement.error());
+            auto row = (*statement)->step();
+            if (!row) return std::unexpected(row.error());
+            level = (*statement)->int64(0);
+            return tx.db.exec("INSERT INTO t VALUES (1)");
+          },
+          durability);
+      EXPECT_TRUE(r);
+      return level;
+    };
+    EXPECT_EQ(synchronous_seen(sqlite::Durability::durable), 2);      // FULL
+    EXPECT_EQ(synchronous_seen(sqlite::Durability::volatile_ok), 1);  // NORMAL: no fsync in WAL mode
+    EXPECT_EQ(synchronous_seen(sqlite::Durability::durable), 2);      // and back
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
 }
 
 }  // namespace

@@ -482,6 +482,22 @@ TEST_P(StoreContract, MessageFilters) {
 
 // ---- the delivery queue ----
 
+// Every expired lease comes back, also when claims are smaller than the number of expired rows, and a lease
+// renewed by a reclaim is not taken again before it ends (the SQLite store scans for expired leases only
+// when one of the leases it granted may have ended).
+TEST_P(StoreContract, ExpiredLeasesComeBackAcrossSmallClaims) {
+  Application app = add_app();
+  Endpoint ep = add_endpoint(app.id);
+  for (int i = 0; i < 5; ++i) add_message(app.id, {ep.id}, "user.created", t0_ - 1s);
+  ASSERT_EQ(claim(t0_).size(), 5u);
+  const TimePoint expired = t0_ + lease_ + 1ms;
+  std::size_t back = 0;
+  for (int round = 0; round < 5 && back < 5; ++round) back += claim(expired + Millis(round), 2).size();
+  EXPECT_EQ(back, 5u);
+  EXPECT_TRUE(claim(expired + 10ms).empty());                // reclaimed rows hold new leases
+  EXPECT_EQ(claim(expired + 10ms + lease_, 10).size(), 5u);  // which end in their turn
+}
+
 TEST_P(StoreContract, ClaimLeasesRowsUntilTheLeaseExpires) {
   Application app = add_app();
   Endpoint e1 = add_endpoint(app.id);
@@ -548,9 +564,9 @@ TEST_P(StoreContract, RewindScheduleMovesDueTimesAndOwnLeasesBack) {
   other.lease = lease_;
   other.owner = "node-other";
   ASSERT_EQ(must(store().claim_due(T, other)).at(0).delivery.msg_id, theirs.message.id);
-  must(store().record_outcomes(std::vector{
-      outcome(failed[0], AttemptStatus::fail, 500, DeliveryStatus::pending, T + 5s, T),
-      outcome(failed[1], AttemptStatus::fail, 500, DeliveryStatus::pending, T - 30min, T)}));
+  must(store().record_outcomes(
+      std::vector{outcome(failed[0], AttemptStatus::fail, 500, DeliveryStatus::pending, T + 5s, T),
+                  outcome(failed[1], AttemptStatus::fail, 500, DeliveryStatus::pending, T - 30min, T)}));
   auto fresh = add_message(app.id, {e.id}, "user.created", t0_ - 1s);  // written after the step
 
   EXPECT_EQ(must(store().rewind_schedule(t0_, 2h, "node-test", lease_)), 2);

@@ -51,7 +51,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(std::string_view path_view, con
 
   auto readers = ReadPool::open(path, kReaders, kBusyTimeoutMs);
   if (!readers) return std::unexpected(readers.error());
-  auto writer = std::make_unique<GroupCommitWriter>(std::move(*db), kMaxBatch);
+  auto writer = std::make_unique<GroupCommitWriter>(std::move(*db), kMaxBatch, options.synchronous_full);
   return std::make_unique<SqliteStore>(std::move(writer), std::move(*readers), options.secret_keyring);
 }
 

@@ -2,7 +2,9 @@
 // The SQLite Store: reads go to a pool of read-only connections, writes to the group-commit writer.
 // Its methods are spread over sqlite_store_*.cpp by resource; this header is private to src/store/sqlite.
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <queue>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -91,14 +93,16 @@ class SqliteStore final : public Store {
 
   // Runs `fn(WriteTx&)` -> Result<T> as one job of the group-commit writer; returns once it is committed.
   template <class F>
-  auto write(F&& fn) -> std::invoke_result_t<F&, WriteTx&> {
+  auto write(F&& fn, Durability durability = Durability::durable) -> std::invoke_result_t<F&, WriteTx&> {
     using R = std::invoke_result_t<F&, WriteTx&>;
     std::optional<R> out;  // filled on the writer thread while this thread waits
-    auto status = writer_->submit([&](WriteTx& tx) -> Result<void> {
-      out.emplace(fn(tx));
-      if (!*out) return std::unexpected(out->error());
-      return {};
-    });
+    auto status = writer_->submit(
+        [&](WriteTx& tx) -> Result<void> {
+          out.emplace(fn(tx));
+          if (!*out) return std::unexpected(out->error());
+          return {};
+        },
+        durability);
     if (!status) return std::unexpected(status.error());
     return std::move(*out);
   }
@@ -114,6 +118,28 @@ class SqliteStore final : public Store {
 
   Result<std::vector<Endpoint>> read_all_endpoints(std::string_view app_id);
   Result<void> record_outcomes_uncached(std::span<const AttemptOutcome> outcomes);
+
+  // Claims look for expired leases only when one may have expired: that scan walks every row out under a
+  // lease. This process is the only one granting leases, so it knows every lease's end: the ends of leases
+  // granted (one per claim) and, from the first scan, the earliest live lease left by an earlier run.
+  // A claim that fails (its group rolled back) forgets what it learnt: the next claim scans afresh.
+  bool lease_scan_due(TimePoint now);
+  void lease_granted(TimePoint lease_until) {
+    std::lock_guard lock(lease_mutex_);
+    lease_ends_.push(lease_until);
+  }
+  bool lease_scans_started() {
+    std::lock_guard lock(lease_mutex_);
+    return leases_scanned_;
+  }
+  void forget_lease_scans() {
+    std::lock_guard lock(lease_mutex_);
+    leases_scanned_ = false;
+  }
+  std::mutex lease_mutex_;  // guards the three below (claims run on the writer thread; failures here)
+  std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<>> lease_ends_;
+  bool leases_scanned_ = false;
+  TimePoint last_lease_scan_{};
 
   ConfigCache config_;  // this process is the database's only writer, so the cache is exact
   std::unique_ptr<GroupCommitWriter> writer_;

@@ -1,8 +1,8 @@
 // Messages (with their delivery rows) and the attempt log.
 #include <fmt/format.h>
 
-#include "store/sqlite/sqlite_query.hpp"
 #include "store/row_mapping.hpp"
+#include "store/sqlite/sqlite_query.hpp"
 #include "store/sqlite/sqlite_store_impl.hpp"
 
 namespace hookd::store::sqlite {

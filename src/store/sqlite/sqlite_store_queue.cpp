@@ -66,52 +66,84 @@ Result<void> check(const Result<std::int64_t>& r) {
 
 }  // namespace
 
+// A claim is written without waiting for an fsync (Durability::volatile_ok): if it is lost in a power cut
+// the deliveries are pending again and are sent again, which is what happens to a claim that survived a
+// crash anyway (release_leases at start). At-least-once either way; see docs/DESIGN.md.
 Result<std::vector<ClaimedDelivery>> SqliteStore::claim_due(TimePoint now, const ClaimOptions& options) {
   if (options.limit <= 0) return std::vector<ClaimedDelivery>{};
-  return write([&](WriteTx& tx) -> Result<std::vector<ClaimedDelivery>> {
-    std::vector<ClaimedDelivery> claimed;
-    std::vector<std::string> skip_ids = options.skip_endpoint_ids;
-    std::map<std::string, int> busy;  // per endpoint: deliveries out under a live lease
-    if (options.per_endpoint_limit > 0) {
-      auto counts = count_busy_endpoints(tx.db, now);
-      if (!counts) return std::unexpected(counts.error());
-      busy = std::move(*counts);
-      for (const auto& [id, n] : busy)
-        if (n >= options.per_endpoint_limit) skip_ids.push_back(id);
-    }
-    const std::string skip = encode_list(skip_ids);
-    for (const std::string* sql : {&kSelectDuePending, &kSelectLeaseExpired}) {
-      auto statement = tx.db.prepare(*sql);
-      if (!statement) return std::unexpected(statement.error());
-      (*statement)->bind_all(now, skip, options.limit);
-      while (true) {
-        auto row = (*statement)->step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        claimed.push_back(ClaimedDelivery{read_delivery(**statement, 0), read_message(**statement, 8)});
-      }
-    }  // both SELECTs are finished before their rows are updated
-    std::sort(claimed.begin(), claimed.end(), [](const ClaimedDelivery& a, const ClaimedDelivery& b) {
-      return std::pair(a.delivery.next_attempt_at, a.delivery.id) <
-             std::pair(b.delivery.next_attempt_at, b.delivery.id);
-    });
-    if (claimed.size() > static_cast<std::size_t>(options.limit))
-      claimed.resize(static_cast<std::size_t>(options.limit));
-    if (options.per_endpoint_limit > 0) {
-      std::erase_if(claimed, [&](const ClaimedDelivery& c) {
-        return busy[c.delivery.endpoint_id]++ >= options.per_endpoint_limit;
-      });
-    }
-    const TimePoint lease_until = now + options.lease;
-    for (auto& c : claimed) {
-      auto updated =
-          execute(tx.db, "UPDATE deliveries SET status = 1, lease_until = ?, lease_owner = ? WHERE id = ?",
-                  lease_until, options.owner, c.delivery.id);
-      if (!updated) return std::unexpected(updated.error());
-      c.delivery.status = DeliveryStatus::sending;
-    }
-    return claimed;
-  });
+  auto result = write(
+      [&](WriteTx& tx) -> Result<std::vector<ClaimedDelivery>> {
+        std::vector<ClaimedDelivery> claimed;
+        std::vector<std::string> skip_ids = options.skip_endpoint_ids;
+        std::map<std::string, int> busy;  // per endpoint: deliveries out under a live lease
+        if (options.per_endpoint_limit > 0) {
+          auto counts = count_busy_endpoints(tx.db, now);
+          if (!counts) return std::unexpected(counts.error());
+          busy = std::move(*counts);
+          for (const auto& [id, n] : busy)
+            if (n >= options.per_endpoint_limit) skip_ids.push_back(id);
+        }
+        const bool first_scan = !lease_scans_started();
+        const bool scan_leases = lease_scan_due(now);
+        if (first_scan) {
+          // Leases left by an earlier run of this store: the earliest one still live is the next to end.
+          auto earliest = query_one<std::optional<TimePoint>>(
+              tx.db, "SELECT MIN(lease_until) FROM deliveries WHERE status = 1 AND lease_until >= ?", "",
+              [](const Statement& row) { return row.optional_time(0); }, now);
+          if (!earliest) return std::unexpected(earliest.error());
+          if (*earliest) lease_granted(**earliest);
+        }
+        const std::string skip = encode_list(skip_ids);
+        for (const std::string* sql : {&kSelectDuePending, &kSelectLeaseExpired}) {
+          if (sql == &kSelectLeaseExpired && !scan_leases) continue;
+          auto statement = tx.db.prepare(*sql);
+          if (!statement) return std::unexpected(statement.error());
+          (*statement)->bind_all(now, skip, options.limit);
+          while (true) {
+            auto row = (*statement)->step();
+            if (!row) return std::unexpected(row.error());
+            if (!*row) break;
+            // Expired leases found: scan again at the next claim, whether or not this one takes them all.
+            if (sql == &kSelectLeaseExpired) lease_granted(now);
+            // A row of an endpoint already at its limit is passed over before its payload is copied.
+            if (options.per_endpoint_limit > 0 && busy[(*statement)->text(2)] >= options.per_endpoint_limit)
+              continue;
+            claimed.push_back(ClaimedDelivery{read_delivery(**statement, 0), read_message(**statement, 8)});
+            ++busy[claimed.back().delivery.endpoint_id];
+          }
+        }  // both SELECTs are finished before their rows are updated
+        std::sort(claimed.begin(), claimed.end(), [](const ClaimedDelivery& a, const ClaimedDelivery& b) {
+          return std::pair(a.delivery.next_attempt_at, a.delivery.id) <
+                 std::pair(b.delivery.next_attempt_at, b.delivery.id);
+        });
+        if (claimed.size() > static_cast<std::size_t>(options.limit))
+          claimed.resize(static_cast<std::size_t>(options.limit));
+        const TimePoint lease_until = now + options.lease;
+        if (!claimed.empty()) lease_granted(lease_until);
+        for (auto& c : claimed) {
+          auto updated = execute(
+              tx.db, "UPDATE deliveries SET status = 1, lease_until = ?, lease_owner = ? WHERE id = ?",
+              lease_until, options.owner, c.delivery.id);
+          if (!updated) return std::unexpected(updated.error());
+          c.delivery.status = DeliveryStatus::sending;
+        }
+        return claimed;
+      },
+      Durability::volatile_ok);
+  if (!result) forget_lease_scans();
+  return result;
+}
+
+// Due when a known lease has ended (its row is then claimable: lease_until < now), on the first claim, and
+// whenever the clock went back (rewind_schedule moves leases).
+bool SqliteStore::lease_scan_due(TimePoint now) {
+  std::lock_guard lock(lease_mutex_);
+  bool due = !leases_scanned_ || now < last_lease_scan_ || (!lease_ends_.empty() && lease_ends_.top() < now);
+  if (!due) return false;
+  while (!lease_ends_.empty() && lease_ends_.top() < now) lease_ends_.pop();  // this scan finds those
+  last_lease_scan_ = now;
+  leases_scanned_ = true;
+  return true;
 }
 
 Result<void> SqliteStore::record_outcomes(std::span<const AttemptOutcome> outcomes) {
@@ -246,6 +278,7 @@ Result<int> SqliteStore::rewind_schedule(TimePoint now, Millis step, std::string
                           "WHERE status = 1 AND lease_owner = ?2 AND lease_until > ?1",
                           now + lease, owner);
     if (!leases) return std::unexpected(leases.error());
+    if (*leases > 0) lease_granted(now + lease);
     tx.added_due_work = *moved > 0;
     return static_cast<int>(*moved);
   });

@@ -1,13 +1,21 @@
 #include "store/sqlite/sqlite_writer.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <exception>
 
 namespace hookd::store::sqlite {
 
-GroupCommitWriter::GroupCommitWriter(Database db, std::size_t max_batch)
-    : db_(std::move(db)), max_batch_(std::max<std::size_t>(max_batch, 1)) {
-  thread_ = std::thread([this] { run(); });
+GroupCommitWriter::GroupCommitWriter(Database db, std::size_t max_batch, bool synchronous_full)
+    : db_(std::move(db)),
+      max_batch_(std::max<std::size_t>(max_batch, 1)),
+      synchronous_full_(synchronous_full),
+      synchronous_now_full_(synchronous_full) {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "hookd-writer");
+    run();
+  });
 }
 
 GroupCommitWriter::~GroupCommitWriter() {
@@ -19,9 +27,10 @@ GroupCommitWriter::~GroupCommitWriter() {
   thread_.join();
 }
 
-std::future<Result<void>> GroupCommitWriter::enqueue(WriteJob job) {
+std::future<Result<void>> GroupCommitWriter::enqueue(WriteJob job, Durability durability) {
   auto task = std::make_unique<Task>();
   task->job = std::move(job);
+  task->durability = durability;
   auto future = task->done.get_future();
   {
     std::lock_guard lock(mutex_);
@@ -35,12 +44,21 @@ std::future<Result<void>> GroupCommitWriter::enqueue(WriteJob job) {
   return future;
 }
 
-Result<void> GroupCommitWriter::submit(WriteJob job) {
-  return enqueue(std::move(job)).get();
+Result<void> GroupCommitWriter::submit(WriteJob job, Durability durability) {
+  return enqueue(std::move(job), durability).get();
 }
 
 void GroupCommitWriter::submit_detached(WriteJob job) {
-  (void)enqueue(std::move(job));
+  (void)enqueue(std::move(job), Durability::durable);
+}
+
+// Outside a transaction only: the setting applies to the next COMMIT. In WAL mode a later fsync of the WAL
+// (the next durable group, or a checkpoint) also makes every earlier unsynced commit durable, in order.
+Result<void> GroupCommitWriter::set_synchronous(bool full) {
+  if (full == synchronous_now_full_) return {};
+  if (auto r = db_.exec(full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"); !r) return r;
+  synchronous_now_full_ = full;
+  return {};
 }
 
 void GroupCommitWriter::set_work_listener(std::function<void()> listener) {
@@ -79,6 +97,14 @@ void GroupCommitWriter::run_batch(std::deque<std::unique_ptr<Task>>& batch) {
   auto answer_all = [&](const Error& error) {
     for (auto& task : batch) task->done.set_value(std::unexpected(error));
   };
+  if (synchronous_full_) {
+    bool any_durable = std::any_of(batch.begin(), batch.end(),
+                                   [](const auto& t) { return t->durability == Durability::durable; });
+    if (auto r = set_synchronous(any_durable); !r) {
+      answer_all(r.error());
+      return;
+    }
+  }
   auto tx = Transaction::begin(db_, /*immediate=*/true);
   if (!tx) {
     answer_all(tx.error());

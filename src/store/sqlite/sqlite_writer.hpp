@@ -26,18 +26,26 @@ struct WriteTx {
 
 using WriteJob = std::function<Result<void>(WriteTx&)>;
 
+// Whether the caller's answer waits for the fsync. `durable` (the default) commits under the store's
+// synchronous setting. `volatile_ok` is for jobs whose loss in a power cut changes nothing a caller was
+// promised (a delivery claim: a lost lease means the delivery is sent again, as after any crash): a group of
+// such jobs only commits to the WAL and is made durable by the next durable group's fsync.
+enum class Durability { durable, volatile_ok };
+
 using WriterStats = SqliteWriterStats;
 
 class GroupCommitWriter {
  public:
-  GroupCommitWriter(Database db, std::size_t max_batch);
+  // synchronous_full: the connection runs with `PRAGMA synchronous = FULL`, lowered to NORMAL (no fsync in
+  // WAL mode) only for groups made of volatile_ok jobs alone.
+  GroupCommitWriter(Database db, std::size_t max_batch, bool synchronous_full = false);
   ~GroupCommitWriter();  // finishes the queued jobs, then stops the thread
   GroupCommitWriter(const GroupCommitWriter&) = delete;
   GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
 
   // Runs `job` in the next group and waits for its COMMIT. A job may run more than once if SQLite rolls
   // back a whole group by itself (disk full mid-group): jobs must be pure functions of the database.
-  Result<void> submit(WriteJob job);
+  Result<void> submit(WriteJob job, Durability durability = Durability::durable);
   // The same without waiting (housekeeping nobody waits for).
   void submit_detached(WriteJob job);
 
@@ -51,15 +59,19 @@ class GroupCommitWriter {
     std::promise<Result<void>> done;
     Result<void> result;
     bool added_due_work = false;
+    Durability durability = Durability::durable;
   };
 
-  std::future<Result<void>> enqueue(WriteJob job);
+  std::future<Result<void>> enqueue(WriteJob job, Durability durability);
+  Result<void> set_synchronous(bool full);
   void run();
   void run_batch(std::deque<std::unique_ptr<Task>>& batch);
   void requeue_front(std::deque<std::unique_ptr<Task>>& tasks);
 
   Database db_;  // used only by the writer thread
   const std::size_t max_batch_;
+  const bool synchronous_full_;
+  bool synchronous_now_full_;  // the connection's current setting (writer thread only)
 
   mutable std::mutex mutex_;  // guards queue_, stopping_, listener_, stats_
   std::condition_variable wake_;
