@@ -260,6 +260,27 @@ TEST_P(RetentionContract, ClaimsNeverExceedThePerEndpointLimit) {
   EXPECT_EQ(later_busy, 4);
 }
 
+// An endpoint at its limit with a long backlog at the head of the queue hides nobody: the others' due rows
+// are claimed (SQLite: in the same claim; PostgreSQL: by the next one, once the busy endpoint is full), and
+// the busy endpoint never gets more than its limit.
+TEST_P(RetentionContract, ABusyEndpointsBacklogDoesNotHideOthers) {
+  Endpoint busy = add_endpoint();
+  Endpoint quiet = add_endpoint();
+  for (int i = 0; i < 300; ++i) add_message({busy.id}, real_now_ - 10s);
+  add_message({quiet.id}, real_now_);
+  ClaimOptions options;
+  options.limit = 10;
+  options.owner = "node-a";
+  options.per_endpoint_limit = 5;
+  int to_busy = 0, to_quiet = 0;
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& c : must(store().claim_due(real_now_ + 1s, options)))
+      (c.delivery.endpoint_id == busy.id ? to_busy : to_quiet)++;
+  }
+  EXPECT_EQ(to_busy, 5);
+  EXPECT_EQ(to_quiet, 1);
+}
+
 TEST_P(RetentionContract, ConcurrentClaimsHoldThePerEndpointLimit) {
   Endpoint ep = add_endpoint();
   for (int i = 0; i < 60; ++i) add_message({ep.id}, real_now_);

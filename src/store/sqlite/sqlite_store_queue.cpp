@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "store/row_mapping.hpp"
@@ -12,28 +13,37 @@
 namespace hookd::store::sqlite {
 namespace {
 
-// Due rows are pending and due, or sending under a lease that ran out (the node that held it died).
-// Two statements, one per status, so each walks the (status, next_attempt_at) index in order and stops at
-// the limit instead of sorting every due row. FIFO endpoints: only the oldest unfinished delivery is
-// eligible, and none while another one of the endpoint's deliveries is out under a live lease.
-std::string select_due(std::string_view status_condition) {
+// Due rows are pending and due, or sending under a lease that ran out (the node that held it died). Each
+// statement walks an index in its ORDER BY's order and stops at its limit instead of sorting every due row.
+// FIFO endpoints: only the oldest unfinished delivery is eligible, and none while another one of the
+// endpoint's deliveries is out under a live lease.
+std::string select_due(std::string_view where, std::string_view order_and_limit) {
   return fmt::format(
       "SELECT d.id, d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempt_count, d.next_attempt_at, "
       "d.manual, "
       "m.id, m.app_id, m.event_id, m.event_type, m.payload, m.channels, m.created_at "
       "FROM deliveries d JOIN messages m ON m.id = d.msg_id "
       "WHERE {} "
-      "AND d.endpoint_id NOT IN (SELECT value FROM json_each(?2)) "
       "AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.fifo = 1 AND ("
       "  EXISTS (SELECT 1 FROM deliveries o WHERE o.endpoint_id = d.endpoint_id AND o.status IN (0, 1) "
       "          AND o.id < d.id) "
       "  OR EXISTS (SELECT 1 FROM deliveries o WHERE o.endpoint_id = d.endpoint_id AND o.status = 1 "
       "             AND o.id <> d.id AND o.lease_until >= ?1))) "
-      "ORDER BY d.next_attempt_at, d.id LIMIT ?3",
-      status_condition);
+      "ORDER BY {}",
+      where, order_and_limit);
 }
-const std::string kSelectDuePending = select_due("d.status = 0 AND d.next_attempt_at <= ?1");
-const std::string kSelectLeaseExpired = select_due("d.status = 1 AND d.lease_until < ?1");
+// The head of the queue, at most ?2 rows; endpoints that are skipped or full are passed over by the caller,
+// so the walk stays bounded however many rows such an endpoint has waiting (a filter in SQL would walk them
+// all: with 1,000,000 rows behind a busy endpoint, every claim did).
+const std::string kSelectDueHead =
+    select_due("d.status = 0 AND d.next_attempt_at <= ?1", "d.next_attempt_at, d.id LIMIT ?2");
+// One endpoint's due rows, oldest first (the deliveries_by_endpoint index): used when the head is all held
+// by endpoints at their limit, so that the others are not starved behind them.
+const std::string kSelectDueForEndpoint =
+    select_due("d.endpoint_id = ?2 AND d.status = 0 AND d.next_attempt_at <= ?1", "d.id LIMIT ?3");
+const std::string kSelectLeaseExpired = select_due(
+    "d.status = 1 AND d.lease_until < ?1 AND d.endpoint_id NOT IN (SELECT value FROM json_each(?2))",
+    "d.next_attempt_at, d.id LIMIT ?3");
 
 Result<std::string> resolve_endpoint_id(Database& db, std::string_view app_id, std::string_view id_or_uid) {
   return query_one<std::string>(
@@ -93,23 +103,69 @@ Result<std::vector<ClaimedDelivery>> SqliteStore::claim_due(TimePoint now, const
           if (!earliest) return std::unexpected(earliest.error());
           if (*earliest) lease_granted(**earliest);
         }
-        const std::string skip = encode_list(skip_ids);
-        for (const std::string* sql : {&kSelectDuePending, &kSelectLeaseExpired}) {
-          if (sql == &kSelectLeaseExpired && !scan_leases) continue;
-          auto statement = tx.db.prepare(*sql);
+        const std::set<std::string> skipped(skip_ids.begin(), skip_ids.end());
+        std::set<std::int64_t> taken;
+        // Takes the statement's current row unless its endpoint is skipped or full (or, `capped`, the claim
+        // is full); the payload is copied only for rows taken.
+        auto take_row = [&](Statement& row, bool capped) {
+          if (capped && claimed.size() >= static_cast<std::size_t>(options.limit)) return;
+          const std::string endpoint_id = row.text(2);
+          if (skipped.contains(endpoint_id)) return;
+          int& out = busy[endpoint_id];
+          if (options.per_endpoint_limit > 0 && out >= options.per_endpoint_limit) return;
+          if (!taken.insert(row.int64(0)).second) return;
+          claimed.push_back(ClaimedDelivery{read_delivery(row, 0), read_message(row, 8)});
+          ++out;
+        };
+        auto walk = [&](const std::string& sql, auto... args) -> Result<int> {
+          auto statement = tx.db.prepare(sql);
           if (!statement) return std::unexpected(statement.error());
-          (*statement)->bind_all(now, skip, options.limit);
+          (*statement)->bind_all(args...);
+          int rows = 0;
+          while (true) {
+            auto row = (*statement)->step();
+            if (!row) return std::unexpected(row.error());
+            if (!*row) return rows;
+            ++rows;
+            take_row(**statement, /*capped=*/true);
+          }
+        };
+        const int budget = std::max(2 * options.limit, 128);
+        auto head = walk(kSelectDueHead, now, budget);
+        if (!head) return std::unexpected(head.error());
+        if (*head == budget && claimed.size() < static_cast<std::size_t>(options.limit)) {
+          // The head of the queue is held by endpoints that are skipped or full: ask every other endpoint
+          // for its own due rows (one index seek each).
+          std::vector<std::string> endpoint_ids;
+          auto all = tx.db.prepare("SELECT id FROM endpoints ORDER BY id");
+          if (!all) return std::unexpected(all.error());
+          while (true) {
+            auto row = (*all)->step();
+            if (!row) return std::unexpected(row.error());
+            if (!*row) break;
+            endpoint_ids.push_back((*all)->text(0));
+          }
+          for (const auto& id : endpoint_ids) {
+            if (claimed.size() >= static_cast<std::size_t>(options.limit)) break;
+            if (skipped.contains(id)) continue;
+            int room = options.limit - static_cast<int>(claimed.size());
+            if (options.per_endpoint_limit > 0) room = std::min(room, options.per_endpoint_limit - busy[id]);
+            if (room <= 0) continue;
+            auto rows = walk(kSelectDueForEndpoint, now, id, room + options.limit);
+            if (!rows) return std::unexpected(rows.error());
+          }
+        }
+        if (scan_leases) {
+          auto statement = tx.db.prepare(kSelectLeaseExpired);
+          if (!statement) return std::unexpected(statement.error());
+          (*statement)->bind_all(now, encode_list(skip_ids), options.limit);
           while (true) {
             auto row = (*statement)->step();
             if (!row) return std::unexpected(row.error());
             if (!*row) break;
             // Expired leases found: scan again at the next claim, whether or not this one takes them all.
-            if (sql == &kSelectLeaseExpired) lease_granted(now);
-            // A row of an endpoint already at its limit is passed over before its payload is copied.
-            if (options.per_endpoint_limit > 0 && busy[(*statement)->text(2)] >= options.per_endpoint_limit)
-              continue;
-            claimed.push_back(ClaimedDelivery{read_delivery(**statement, 0), read_message(**statement, 8)});
-            ++busy[claimed.back().delivery.endpoint_id];
+            lease_granted(now);
+            take_row(**statement, /*capped=*/false);  // expired rows compete by due time (sort below)
           }
         }  // both SELECTs are finished before their rows are updated
         std::sort(claimed.begin(), claimed.end(), [](const ClaimedDelivery& a, const ClaimedDelivery& b) {
