@@ -14,7 +14,21 @@ CEILING_BIN="${CEILING_BIN:-$BIN_DIR/sqlite_ceiling_bench}"
 SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
 TOKEN=bench-token
 WORK=$(mktemp -d "${BENCH_TMP:-/tmp}/hookd-bench-XXXXXX")
-BASE_PORT=$((20000 + RANDOM % 20000))
+# Four consecutive ports below the kernel's ephemeral range (32768 and up here), none in use: a port inside
+# that range can be held by one of the previous scenario's client connections, and nginx then cannot bind.
+free_base_port() {
+  local port used
+  used=$(ss -Htan 2>/dev/null | awk '{print $4}' | sed 's/.*://')
+  for _ in $(seq 1 100); do
+    port=$((20000 + RANDOM % 12000))
+    if ! printf '%s\n' "$used" | grep -qxE "$port|$((port + 1))|$((port + 2))|$((port + 3))"; then
+      echo "$port"
+      return
+    fi
+  done
+  echo "$port"
+}
+BASE_PORT=$(free_base_port)
 NGINX_PORT=$BASE_PORT
 HOOKD_PORT=$((BASE_PORT + 1))
 RECEIVER_PORT=$((BASE_PORT + 2))

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
 WORK=$(mktemp -d /tmp/hookd-bench-mn-XXXXXX)
 TOKEN=bench-token
-NGINX_PORT=$((20000 + RANDOM % 20000))
+NGINX_PORT=$((20000 + RANDOM % 12000))  # below the ephemeral range (bench/lib.sh)
 PIDS=()
 PG_DIR=""
 cleanup() {

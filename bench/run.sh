@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 HOOKD_BIN="${HOOKD_BIN:-build/hookd}"
 SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
 WORK=$(mktemp -d /tmp/hookd-bench-XXXXXX)
-NGINX_PORT=$((20000 + RANDOM % 20000))
+NGINX_PORT=$((20000 + RANDOM % 12000))  # below the ephemeral range (bench/lib.sh)
 HOOKD_PORT=$((NGINX_PORT + 1))
 TOKEN=bench-token
 cleanup() {
