@@ -1,14 +1,29 @@
 #!/usr/bin/env bash
 # Runs every test layer: unit (sanitized), a short fuzz run, integration (sanitized hookd), end-to-end
 # (release hookd: the Svix and Standard Webhooks npm clients, and the portal in Chromium).
+# Ends with a summary naming every failed suite and test, so the tail of a CI log says what broke.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+failed=()
 run() {
   local name=$1
   shift
+  local log
+  log="$logs/${#failed[@]}-$RANDOM.log"
   echo "== $name"
-  "$@" || { echo "== $name FAILED"; status=1; }
+  if "$@" 2>&1 | tee "$log"; then
+    echo "== $name passed"
+  else
+    echo "== $name FAILED"
+    status=1
+    failed+=("$name")
+    # ctest lists failures as "NN - Name (Failed)"; node's runner as "not ok N - name" (nested by indent).
+    grep -E '^[[:space:]]*not ok |\((Failed|Timeout|SEGFAULT|Subprocess aborted)\)' "$log" | head -40 \
+      >"$logs/failed-$(( ${#failed[@]} - 1 ))"
+  fi
 }
 run "unit tests" bash -c 'cd build-test && ctest --output-on-failure -j "$(nproc)"'
 run "fuzz (short run; FUZZ_SECONDS=600 tests/fuzz/run.sh for a long one)" env FUZZ_SECONDS="${FUZZ_SECONDS:-10}" FUZZ_SEED="${FUZZ_SEED:-1}" tests/fuzz/run.sh
@@ -25,4 +40,13 @@ for suite in tests/e2e tests/e2e-portal; do
     run "end-to-end: $suite" env HOOKD_BIN="$PWD/build/hookd" node --test --test-concurrency=1 "$suite/"
   fi
 done
+echo "== summary"
+if ((status == 0)); then
+  echo "every suite passed"
+else
+  for i in "${!failed[@]}"; do
+    echo "FAILED: ${failed[$i]}"
+    sed 's/^/  /' "$logs/failed-$i" 2>/dev/null
+  done
+fi
 exit $status
