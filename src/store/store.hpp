@@ -8,12 +8,14 @@
 // - Calls are thread-safe and blocking. Concurrent writes may be grouped into one transaction (group
 //   commit), but no call returns before its own data is committed.
 // - Times are passed in by the caller (from an injected clock), never read inside the store.
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/model.hpp"
@@ -83,6 +85,15 @@ struct ClaimedDelivery {
   Delivery delivery;
   Message message;
 };
+
+// The order claim_due promises: oldest due first, then by delivery id. Both stores gather claims from more
+// than one statement (or from RETURNING, which has no order of its own) and finish with this.
+inline void sort_oldest_due_first(std::vector<ClaimedDelivery>& claimed) {
+  std::sort(claimed.begin(), claimed.end(), [](const ClaimedDelivery& a, const ClaimedDelivery& b) {
+    return std::pair(a.delivery.next_attempt_at, a.delivery.id) <
+           std::pair(b.delivery.next_attempt_at, b.delivery.id);
+  });
+}
 
 // The result of one attempt, recorded with its delivery's next state in one write.
 struct AttemptOutcome {

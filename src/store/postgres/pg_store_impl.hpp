@@ -2,7 +2,6 @@
 // The PostgreSQL Store: each call checks a connection out of the pool and runs one statement, or one
 // transaction for writes that touch several rows. PostgreSQL does its own group commit, so concurrent
 // calls simply run concurrently. Private to src/store/postgres.
-#include <algorithm>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -182,14 +181,6 @@ Result<std::vector<ClaimedDelivery>> claim_due_limited(PgConnection& conn, TimeP
                                                        const ClaimOptions& options);
 
 // Replaces a conflict error's code and detail (the server's unique-violation text is not for API clients).
-// RETURNING has no order of its own: claims are handed out oldest due first, as Store::claim_due promises.
-inline void sort_oldest_due_first(std::vector<ClaimedDelivery>& claimed) {
-  std::sort(claimed.begin(), claimed.end(), [](const ClaimedDelivery& a, const ClaimedDelivery& b) {
-    return std::pair(a.delivery.next_attempt_at, a.delivery.id) <
-           std::pair(b.delivery.next_attempt_at, b.delivery.id);
-  });
-}
-
 inline Error rename_conflict(Error error, std::string code, std::string detail) {
   if (error.kind == ErrorKind::conflict) {
     error.code = std::move(code);

@@ -184,10 +184,7 @@ Result<std::vector<ClaimedDelivery>> SqliteStore::claim_due(TimePoint now, const
             take_row(**statement, /*capped=*/false);  // expired rows compete by due time (sort below)
           }
         }  // both SELECTs are finished before their rows are updated
-        std::sort(claimed.begin(), claimed.end(), [](const ClaimedDelivery& a, const ClaimedDelivery& b) {
-          return std::pair(a.delivery.next_attempt_at, a.delivery.id) <
-                 std::pair(b.delivery.next_attempt_at, b.delivery.id);
-        });
+        sort_oldest_due_first(claimed);
         if (claimed.size() > static_cast<std::size_t>(options.limit))
           claimed.resize(static_cast<std::size_t>(options.limit));
         const TimePoint lease_until = now + options.lease;
