@@ -123,14 +123,14 @@ class SqliteStore final : public Store {
   // lease. This process is the only one granting leases, so it knows every lease's end: the ends of leases
   // granted (one per claim) and, from the first scan, the earliest live lease left by an earlier run.
   // A claim that fails (its group rolled back) forgets what it learnt: the next claim scans afresh.
-  bool lease_scan_due(TimePoint now);
+  struct LeaseScan {
+    bool first;  // no scan yet (since start, or since a failed claim): also learn leases left by a past run
+    bool due;    // scan for expired leases in this claim
+  };
+  LeaseScan plan_lease_scan(TimePoint now);
   void lease_granted(TimePoint lease_until) {
     std::lock_guard lock(lease_mutex_);
     lease_ends_.push(lease_until);
-  }
-  bool lease_scans_started() {
-    std::lock_guard lock(lease_mutex_);
-    return leases_scanned_;
   }
   void forget_lease_scans() {
     std::lock_guard lock(lease_mutex_);

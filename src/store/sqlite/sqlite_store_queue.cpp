@@ -8,50 +8,11 @@
 #include <utility>
 
 #include "store/row_mapping.hpp"
+#include "store/sqlite/sqlite_claim_sql.hpp"
 #include "store/sqlite/sqlite_store_impl.hpp"
 
 namespace hookd::store::sqlite {
 namespace {
-
-// Due rows are pending and due, or sending under a lease that ran out (the node that held it died). Each
-// statement walks an index in its ORDER BY's order and stops at its limit instead of sorting every due row.
-// FIFO endpoints: only the oldest unfinished delivery is eligible, and none while another one of the
-// endpoint's deliveries is out under a live lease.
-std::string select_due(std::string_view from, std::string_view where, std::string_view order_and_limit) {
-  return fmt::format(
-      "SELECT d.id, d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempt_count, d.next_attempt_at, "
-      "d.manual, "
-      "m.id, m.app_id, m.event_id, m.event_type, m.payload, m.channels, m.created_at "
-      "FROM {} JOIN messages m ON m.id = d.msg_id "
-      "WHERE {} "
-      "AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.fifo = 1 AND ("
-      "  EXISTS (SELECT 1 FROM deliveries o WHERE o.endpoint_id = d.endpoint_id AND o.status IN (0, 1) "
-      "          AND o.id < d.id) "
-      "  OR EXISTS (SELECT 1 FROM deliveries o WHERE o.endpoint_id = d.endpoint_id AND o.status = 1 "
-      "             AND o.id <> d.id AND o.lease_until >= ?1))) "
-      "ORDER BY {}",
-      from, where, order_and_limit);
-}
-// The head of the queue: at most ?2 due rows, read from the index alone; rows of skipped endpoints (?3) are
-// dropped before their message is read. A filter over the whole queue would walk every due row of a skipped
-// endpoint before reaching anyone else's: with 1,000,000 rows behind one endpoint at its limit, every claim
-// did, and the drain fell to 175 deliveries/s.
-const std::string kDueHeadIds =
-    "(SELECT id FROM deliveries WHERE status = 0 AND next_attempt_at <= ?1 "
-    " ORDER BY next_attempt_at, id LIMIT ?2)";
-const std::string kSelectDueHead =
-    select_due(kDueHeadIds + " h JOIN deliveries d ON d.id = h.id",
-               "d.endpoint_id NOT IN (SELECT value FROM json_each(?3))", "d.next_attempt_at, d.id");
-// Whether the head above was cut at ?2 rows (more due rows wait behind it).
-const std::string kCountDueHead = "SELECT COUNT(*) FROM " + kDueHeadIds;
-// One endpoint's due rows, oldest first (the deliveries_by_endpoint index): used when the head is all held
-// by endpoints at their limit, so that the others are not starved behind them.
-const std::string kSelectDueForEndpoint = select_due(
-    "deliveries d", "d.endpoint_id = ?2 AND d.status = 0 AND d.next_attempt_at <= ?1", "d.id LIMIT ?3");
-const std::string kSelectLeaseExpired = select_due(
-    "deliveries d",
-    "d.status = 1 AND d.lease_until < ?1 AND d.endpoint_id NOT IN (SELECT value FROM json_each(?2))",
-    "d.next_attempt_at, d.id LIMIT ?3");
 
 Result<std::string> resolve_endpoint_id(Database& db, std::string_view app_id, std::string_view id_or_uid) {
   return query_one<std::string>(
@@ -62,9 +23,7 @@ Result<std::string> resolve_endpoint_id(Database& db, std::string_view app_id, s
 
 // Deliveries out under a live lease, by endpoint (the limit counts them).
 Result<std::map<std::string, int>> count_busy_endpoints(Database& db, TimePoint now) {
-  auto statement = db.prepare(
-      "SELECT endpoint_id, COUNT(*) FROM deliveries WHERE status = 1 AND lease_until >= ? "
-      "GROUP BY endpoint_id");
+  auto statement = db.prepare(claim_sql::kBusyEndpoints);
   if (!statement) return std::unexpected(statement.error());
   (*statement)->bind_all(now);
   std::map<std::string, int> busy;
@@ -82,6 +41,125 @@ Result<void> check(const Result<std::int64_t>& r) {
   return {};
 }
 
+// One claim being assembled in the writer's transaction: the rows it takes, at most `limit`, never more of
+// an endpoint's than its limit leaves room for, and none of a skipped endpoint's. A payload is copied only
+// for rows taken.
+class ClaimBatch {
+ public:
+  ClaimBatch(Database& db, const ClaimOptions& options, std::map<std::string, int> busy)
+      : db_(db), options_(options), busy_(std::move(busy)) {
+    std::vector<std::string> skip_ids = options.skip_endpoint_ids;
+    if (options.per_endpoint_limit > 0)
+      for (const auto& [id, n] : busy_)
+        if (n >= options.per_endpoint_limit) skip_ids.push_back(id);
+    skipped_.insert(skip_ids.begin(), skip_ids.end());
+    skip_list_ = encode_list(skip_ids);
+  }
+
+  bool full() const { return claimed_.size() >= static_cast<std::size_t>(options_.limit); }
+
+  // The head of the queue (a bounded number of the oldest due rows). Returns whether that head was cut at
+  // its bound, i.e. more due rows wait behind it.
+  Result<bool> take_head(TimePoint now) {
+    const int bound = std::max(2 * options_.limit, 128);
+    if (auto rows = walk(claim_sql::kDueHead, /*capped=*/true, now, bound, skip_list_); !rows)
+      return std::unexpected(rows.error());
+    if (full()) return false;  // whatever waits behind the head, this claim has what it can take
+    auto due = query_one<std::int64_t>(
+        db_, claim_sql::kCountDueHead, "", [](const Statement& row) { return row.int64(0); }, now, bound);
+    if (!due) return std::unexpected(due.error());
+    return *due == bound;
+  }
+
+  // Every endpoint not skipped, for its own due rows (one index seek each): used when the head of the queue
+  // is all held by skipped or full endpoints, so that the others are not starved behind them.
+  Result<void> take_from_each_endpoint(TimePoint now) {
+    std::vector<std::string> endpoint_ids;
+    {
+      auto all = db_.prepare("SELECT id FROM endpoints ORDER BY id");
+      if (!all) return std::unexpected(all.error());
+      while (true) {
+        auto row = (*all)->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        endpoint_ids.push_back((*all)->text(0));
+      }
+    }
+    for (const auto& id : endpoint_ids) {
+      if (full()) break;
+      if (skipped_.contains(id)) continue;
+      int room = options_.limit - static_cast<int>(claimed_.size());
+      if (options_.per_endpoint_limit > 0) room = std::min(room, options_.per_endpoint_limit - busy_[id]);
+      if (room <= 0) continue;
+      // Rows the head already took come back here too: read that many more.
+      if (auto rows = walk(claim_sql::kDueForEndpoint, /*capped=*/true, now, id, room + options_.limit);
+          !rows)
+        return std::unexpected(rows.error());
+    }
+    return {};
+  }
+
+  // Rows out under a lease that ended (the process that held them died or stopped). They compete with the
+  // rest by due time (the sort in lease()), so this walk is not capped. Returns whether any was found.
+  Result<bool> take_expired_leases(TimePoint now) {
+    auto rows = walk(claim_sql::kLeaseExpired, /*capped=*/false, now, skip_list_, options_.limit);
+    if (!rows) return std::unexpected(rows.error());
+    return *rows > 0;
+  }
+
+  // The rows taken, oldest due first and at most `limit` of them, marked sending under a lease until
+  // `lease_until`. Every SELECT above has finished before these UPDATEs.
+  Result<std::vector<ClaimedDelivery>> lease(TimePoint lease_until) {
+    sort_oldest_due_first(claimed_);
+    if (claimed_.size() > static_cast<std::size_t>(options_.limit))
+      claimed_.resize(static_cast<std::size_t>(options_.limit));
+    for (auto& c : claimed_) {
+      auto updated =
+          execute(db_, "UPDATE deliveries SET status = 1, lease_until = ?, lease_owner = ? WHERE id = ?",
+                  lease_until, options_.owner, c.delivery.id);
+      if (!updated) return std::unexpected(updated.error());
+      c.delivery.status = DeliveryStatus::sending;
+    }
+    return std::move(claimed_);
+  }
+
+ private:
+  // Steps through `sql`'s rows, taking each one allowed; returns how many rows it read.
+  template <class... Args>
+  Result<int> walk(const std::string& sql, bool capped, const Args&... args) {
+    auto statement = db_.prepare(sql);
+    if (!statement) return std::unexpected(statement.error());
+    (*statement)->bind_all(args...);
+    int rows = 0;
+    while (true) {
+      auto row = (*statement)->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return rows;
+      ++rows;
+      take(**statement, capped);
+    }
+  }
+
+  void take(const Statement& row, bool capped) {
+    if (capped && full()) return;
+    const std::string endpoint_id = row.text(2);
+    if (skipped_.contains(endpoint_id)) return;
+    int& out = busy_[endpoint_id];
+    if (options_.per_endpoint_limit > 0 && out >= options_.per_endpoint_limit) return;
+    if (!taken_.insert(row.int64(0)).second) return;
+    claimed_.push_back(ClaimedDelivery{read_delivery(row, 0), read_message(row, 8)});
+    ++out;
+  }
+
+  Database& db_;
+  const ClaimOptions& options_;
+  std::map<std::string, int> busy_;  // per endpoint: deliveries out under a live lease, taken ones included
+  std::set<std::string> skipped_;    // asked to skip, or at their limit when the claim began
+  std::string skip_list_;            // the same, as a JSON array for the statements
+  std::set<std::int64_t> taken_;
+  std::vector<ClaimedDelivery> claimed_;
+};
+
 }  // namespace
 
 // A claim is written without waiting for an fsync (Durability::volatile_ok): if it is lost in a power cut
@@ -91,19 +169,20 @@ Result<std::vector<ClaimedDelivery>> SqliteStore::claim_due(TimePoint now, const
   if (options.limit <= 0) return std::vector<ClaimedDelivery>{};
   auto result = write(
       [&](WriteTx& tx) -> Result<std::vector<ClaimedDelivery>> {
-        std::vector<ClaimedDelivery> claimed;
-        std::vector<std::string> skip_ids = options.skip_endpoint_ids;
-        std::map<std::string, int> busy;  // per endpoint: deliveries out under a live lease
+        std::map<std::string, int> busy;
         if (options.per_endpoint_limit > 0) {
           auto counts = count_busy_endpoints(tx.db, now);
           if (!counts) return std::unexpected(counts.error());
           busy = std::move(*counts);
-          for (const auto& [id, n] : busy)
-            if (n >= options.per_endpoint_limit) skip_ids.push_back(id);
         }
-        const bool first_scan = !lease_scans_started();
-        const bool scan_leases = lease_scan_due(now);
-        if (first_scan) {
+        ClaimBatch batch(tx.db, options, std::move(busy));
+        auto head_cut = batch.take_head(now);
+        if (!head_cut) return std::unexpected(head_cut.error());
+        if (*head_cut) {
+          if (auto r = batch.take_from_each_endpoint(now); !r) return std::unexpected(r.error());
+        }
+        const LeaseScan scan = plan_lease_scan(now);
+        if (scan.first) {
           // Leases left by an earlier run of this store: the earliest one still live is the next to end.
           auto earliest = query_one<std::optional<TimePoint>>(
               tx.db, "SELECT MIN(lease_until) FROM deliveries WHERE status = 1 AND lease_until >= ?", "",
@@ -111,91 +190,15 @@ Result<std::vector<ClaimedDelivery>> SqliteStore::claim_due(TimePoint now, const
           if (!earliest) return std::unexpected(earliest.error());
           if (*earliest) lease_granted(**earliest);
         }
-        const std::set<std::string> skipped(skip_ids.begin(), skip_ids.end());
-        std::set<std::int64_t> taken;
-        // Takes the statement's current row unless its endpoint is skipped or full (or, `capped`, the claim
-        // is full); the payload is copied only for rows taken.
-        auto take_row = [&](Statement& row, bool capped) {
-          if (capped && claimed.size() >= static_cast<std::size_t>(options.limit)) return;
-          const std::string endpoint_id = row.text(2);
-          if (skipped.contains(endpoint_id)) return;
-          int& out = busy[endpoint_id];
-          if (options.per_endpoint_limit > 0 && out >= options.per_endpoint_limit) return;
-          if (!taken.insert(row.int64(0)).second) return;
-          claimed.push_back(ClaimedDelivery{read_delivery(row, 0), read_message(row, 8)});
-          ++out;
-        };
-        auto walk = [&](const std::string& sql, auto... args) -> Result<int> {
-          auto statement = tx.db.prepare(sql);
-          if (!statement) return std::unexpected(statement.error());
-          (*statement)->bind_all(args...);
-          int rows = 0;
-          while (true) {
-            auto row = (*statement)->step();
-            if (!row) return std::unexpected(row.error());
-            if (!*row) return rows;
-            ++rows;
-            take_row(**statement, /*capped=*/true);
-          }
-        };
-        const int budget = std::max(2 * options.limit, 128);
-        const std::string skip_list = encode_list(skip_ids);
-        auto head = walk(kSelectDueHead, now, budget, skip_list);
-        if (!head) return std::unexpected(head.error());
-        bool head_cut = false;
-        if (claimed.size() < static_cast<std::size_t>(options.limit)) {
-          auto due = query_one<std::int64_t>(
-              tx.db, kCountDueHead, "", [](const Statement& row) { return row.int64(0); }, now, budget);
-          if (!due) return std::unexpected(due.error());
-          head_cut = *due == budget;
+        if (scan.due) {
+          auto expired = batch.take_expired_leases(now);
+          if (!expired) return std::unexpected(expired.error());
+          // Scan again at the next claim, whether or not this one takes them all.
+          if (*expired) lease_granted(now);
         }
-        if (head_cut) {
-          // The head of the queue is held by endpoints that are skipped or full: ask every other endpoint
-          // for its own due rows (one index seek each).
-          std::vector<std::string> endpoint_ids;
-          auto all = tx.db.prepare("SELECT id FROM endpoints ORDER BY id");
-          if (!all) return std::unexpected(all.error());
-          while (true) {
-            auto row = (*all)->step();
-            if (!row) return std::unexpected(row.error());
-            if (!*row) break;
-            endpoint_ids.push_back((*all)->text(0));
-          }
-          for (const auto& id : endpoint_ids) {
-            if (claimed.size() >= static_cast<std::size_t>(options.limit)) break;
-            if (skipped.contains(id)) continue;
-            int room = options.limit - static_cast<int>(claimed.size());
-            if (options.per_endpoint_limit > 0) room = std::min(room, options.per_endpoint_limit - busy[id]);
-            if (room <= 0) continue;
-            auto rows = walk(kSelectDueForEndpoint, now, id, room + options.limit);
-            if (!rows) return std::unexpected(rows.error());
-          }
-        }
-        if (scan_leases) {
-          auto statement = tx.db.prepare(kSelectLeaseExpired);
-          if (!statement) return std::unexpected(statement.error());
-          (*statement)->bind_all(now, skip_list, options.limit);
-          while (true) {
-            auto row = (*statement)->step();
-            if (!row) return std::unexpected(row.error());
-            if (!*row) break;
-            // Expired leases found: scan again at the next claim, whether or not this one takes them all.
-            lease_granted(now);
-            take_row(**statement, /*capped=*/false);  // expired rows compete by due time (sort below)
-          }
-        }  // both SELECTs are finished before their rows are updated
-        sort_oldest_due_first(claimed);
-        if (claimed.size() > static_cast<std::size_t>(options.limit))
-          claimed.resize(static_cast<std::size_t>(options.limit));
         const TimePoint lease_until = now + options.lease;
-        if (!claimed.empty()) lease_granted(lease_until);
-        for (auto& c : claimed) {
-          auto updated = execute(
-              tx.db, "UPDATE deliveries SET status = 1, lease_until = ?, lease_owner = ? WHERE id = ?",
-              lease_until, options.owner, c.delivery.id);
-          if (!updated) return std::unexpected(updated.error());
-          c.delivery.status = DeliveryStatus::sending;
-        }
+        auto claimed = batch.lease(lease_until);
+        if (claimed && !claimed->empty()) lease_granted(lease_until);
         return claimed;
       },
       Durability::volatile_ok);
@@ -205,14 +208,15 @@ Result<std::vector<ClaimedDelivery>> SqliteStore::claim_due(TimePoint now, const
 
 // Due when a known lease has ended (its row is then claimable: lease_until < now), on the first claim, and
 // whenever the clock went back (rewind_schedule moves leases).
-bool SqliteStore::lease_scan_due(TimePoint now) {
+SqliteStore::LeaseScan SqliteStore::plan_lease_scan(TimePoint now) {
   std::lock_guard lock(lease_mutex_);
-  bool due = !leases_scanned_ || now < last_lease_scan_ || (!lease_ends_.empty() && lease_ends_.top() < now);
-  if (!due) return false;
+  LeaseScan scan{.first = !leases_scanned_, .due = false};
+  scan.due = scan.first || now < last_lease_scan_ || (!lease_ends_.empty() && lease_ends_.top() < now);
+  if (!scan.due) return scan;
   while (!lease_ends_.empty() && lease_ends_.top() < now) lease_ends_.pop();  // this scan finds those
   last_lease_scan_ = now;
   leases_scanned_ = true;
-  return true;
+  return scan;
 }
 
 Result<void> SqliteStore::record_outcomes(std::span<const AttemptOutcome> outcomes) {
