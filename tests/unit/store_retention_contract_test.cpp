@@ -281,6 +281,39 @@ TEST_P(RetentionContract, ABusyEndpointsBacklogDoesNotHideOthers) {
   EXPECT_EQ(to_quiet, 1);
 }
 
+// While a backlogged endpoint is at its limit, claims go around it (SQLite stops reading the head of the
+// queue it holds); new work of others is still found, and the backlog is served again once it has room.
+TEST_P(RetentionContract, ABackloggedEndpointIsServedAgainOnceItHasRoom) {
+  Endpoint busy = add_endpoint();
+  Endpoint quiet = add_endpoint();
+  for (int i = 0; i < 300; ++i) add_message({busy.id}, real_now_ - 10s);
+  ClaimOptions options;
+  options.limit = 10;
+  options.owner = "node-a";
+  options.per_endpoint_limit = 5;
+  options.lease = 30s;
+  const TimePoint now = real_now_ + 1s;
+  auto first = must(store().claim_due(now, options));
+  ASSERT_EQ(first.size(), 5u);
+  for (const auto& c : first) EXPECT_EQ(c.delivery.endpoint_id, busy.id);
+  EXPECT_TRUE(must(store().claim_due(now, options)).empty());  // busy is full, quiet has nothing yet
+
+  for (int round = 0; round < 3; ++round) {
+    add_message({quiet.id}, real_now_);
+    auto again = must(store().claim_due(now, options));
+    ASSERT_EQ(again.size(), 1u) << "round " << round;
+    EXPECT_EQ(again[0].delivery.endpoint_id, quiet.id);
+    record({outcome(again[0], DeliveryStatus::succeeded, now)});
+  }
+
+  std::vector<AttemptOutcome> done;
+  for (const auto& c : first) done.push_back(outcome(c, DeliveryStatus::succeeded, now));
+  record(done);
+  auto after = must(store().claim_due(now, options));
+  ASSERT_EQ(after.size(), 5u);
+  for (const auto& c : after) EXPECT_EQ(c.delivery.endpoint_id, busy.id);
+}
+
 TEST_P(RetentionContract, ConcurrentClaimsHoldThePerEndpointLimit) {
   Endpoint ep = add_endpoint();
   for (int i = 0; i < 60; ++i) add_message({ep.id}, real_now_);
