@@ -86,6 +86,7 @@ describe('retention', () => {
         await waitFor(async () => (await metric(h, 'hookd_retention_payloads_cleared_total')) >= OLD
           && (await metric(h, 'hookd_retention_attempts_deleted_total')) >= OLD,
         { timeoutMs: 240000, intervalMs: 200, what: 'the prune to finish' });
+        const pruneSeenDoneAt = Date.now();
         sending = false;
         await producer;
         const received = () => new Map(receiver.requests.map((r) => [r.headers['webhook-id'], r.at]));
@@ -98,8 +99,12 @@ describe('retention', () => {
         console.log(`${name}: pruned ${OLD} payloads and attempts in ${batches} batches; ${latencies.length} live ` +
           `deliveries meanwhile, latency p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${latencies.at(-1)} ms`);
         assert.ok(latencies.length >= 10, `only ${latencies.length} deliveries overlapped the prune`);
-        // A stall would show as deliveries waiting for the prune to end; small batches keep them flowing.
-        assert.ok(latencies.at(-1) < 3000, `a delivery waited ${latencies.at(-1)} ms`);
+        // A stall would show as deliveries waiting for the prune to end; small batches keep them flowing, so
+        // most messages sent during the prune arrive before it ends (an order, not a time bound: a slow
+        // machine slows both).
+        const beforeEnd = during.filter((id) => got.get(id) < pruneSeenDoneAt).length;
+        assert.ok(beforeEnd * 2 >= during.length,
+          `only ${beforeEnd} of ${during.length} deliveries sent during the prune arrived before it ended`);
 
         // Svix semantics: the expired payload reads as {}, the message itself stays; its attempts are gone.
         const oldMsg = await h.api('GET', `/api/v1/app/kept/msg/msg_0old${'1'.padStart(20, '0')}`);
