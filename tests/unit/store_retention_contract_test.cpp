@@ -281,8 +281,8 @@ TEST_P(RetentionContract, ABusyEndpointsBacklogDoesNotHideOthers) {
   EXPECT_EQ(to_quiet, 1);
 }
 
-// While a backlogged endpoint is at its limit, claims go around it (SQLite stops reading the head of the
-// queue it holds); new work of others is still found, and the backlog is served again once it has room.
+// While a backlogged endpoint is at its limit, claims go around it (SQLite asks the other endpoints
+// directly); new work of others is still found, and the backlog is served again once it has room.
 TEST_P(RetentionContract, ABackloggedEndpointIsServedAgainOnceItHasRoom) {
   Endpoint busy = add_endpoint();
   Endpoint quiet = add_endpoint();

@@ -39,8 +39,7 @@ const std::string kDueHeadIds =
 const std::string kDueHead =
     select_due(kDueHeadIds + " h JOIN deliveries d ON d.id = h.id",
                "d.endpoint_id NOT IN (SELECT value FROM json_each(?3))", "d.next_attempt_at, d.id");
-const std::string kDueHeadEndpoints = "SELECT d.endpoint_id, COUNT(*) FROM " + kDueHeadIds +
-                                      " h JOIN deliveries d ON d.id = h.id GROUP BY d.endpoint_id";
+const std::string kCountDueHead = "SELECT COUNT(*) FROM " + kDueHeadIds;
 // INDEXED BY: left to itself, the planner took the due-time index (status, next_attempt_at) for this one,
 // and each endpoint's claim walked every due row of every endpoint: with a stuck endpoint's backlog at the
 // head of the queue, that was every claim, and the writer thread ran at 88 % for 1,000 deliveries/s. The

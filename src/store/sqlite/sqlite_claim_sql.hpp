@@ -9,9 +9,8 @@ namespace hookd::store::sqlite::claim_sql {
 // The head of the queue: due rows oldest first, at most ?2, rows of the endpoints listed in ?3 (JSON array)
 // dropped before their message is read. ?1: now.
 extern const std::string kDueHead;
-// The rows the head above would hold before that drop (?1 now, ?2 bound), counted by endpoint: the head was
-// cut when they add up to ?2.
-extern const std::string kDueHeadEndpoints;
+// How many rows the head above would hold before that drop (?1 now, ?2 bound): it was cut when this is ?2.
+extern const std::string kCountDueHead;
 // One endpoint's (?2) due rows, oldest first, at most ?3; ?1: now.
 extern const std::string kDueForEndpoint;
 // Rows out under a lease that ended before ?1, except the endpoints in ?2 (JSON array); at most ?3.

@@ -141,12 +141,6 @@ class SqliteStore final : public Store {
   bool leases_scanned_ = false;
   TimePoint last_lease_scan_{};
 
-  // The endpoints whose rows filled the head of the queue the last time it was cut with all of them skipped
-  // (a stuck endpoint's backlog). While a claim skips them all, it asks each other endpoint directly instead
-  // of reading that head again: a rule about cost only, since those asks reach every endpoint it does not
-  // skip. Touched by claims alone, which run on the writer thread.
-  std::vector<std::string> head_blockers_;
-
   ConfigCache config_;  // this process is the database's only writer, so the cache is exact
   std::unique_ptr<GroupCommitWriter> writer_;
   std::unique_ptr<ReadPool> readers_;

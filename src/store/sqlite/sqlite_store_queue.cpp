@@ -58,38 +58,17 @@ class ClaimBatch {
 
   bool full() const { return claimed_.size() >= static_cast<std::size_t>(options_.limit); }
 
-  // The head of the queue: a bounded number of the oldest due rows. Says whether that head was cut at its
-  // bound (more due rows wait behind it) and, if so, whose rows it held.
-  struct Head {
-    bool cut = false;
-    std::vector<std::string> endpoints;
-  };
-  Result<Head> take_head(TimePoint now) {
+  // The head of the queue (a bounded number of the oldest due rows). Returns whether that head was cut at
+  // its bound, i.e. more due rows wait behind it.
+  Result<bool> take_head(TimePoint now) {
     const int bound = std::max(2 * options_.limit, 128);
     if (auto rows = walk(claim_sql::kDueHead, /*capped=*/true, now, bound, skip_list_); !rows)
       return std::unexpected(rows.error());
-    Head head;
-    if (full()) return head;  // whatever waits behind the head, this claim has what it can take
-    auto statement = db_.prepare(claim_sql::kDueHeadEndpoints);
-    if (!statement) return std::unexpected(statement.error());
-    (*statement)->bind_all(now, bound);
-    std::int64_t rows = 0;
-    while (true) {
-      auto row = (*statement)->step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) break;
-      head.endpoints.push_back((*statement)->text(0));
-      rows += (*statement)->int64(1);
-    }
-    head.cut = rows == bound;
-    if (!head.cut) head.endpoints.clear();
-    return head;
-  }
-
-  // Whether every one of `endpoint_ids` is skipped by this claim (asked to, or at its limit).
-  bool skips_all(const std::vector<std::string>& endpoint_ids) const {
-    return std::all_of(endpoint_ids.begin(), endpoint_ids.end(),
-                       [&](const std::string& id) { return skipped_.contains(id); });
+    if (full()) return false;  // whatever waits behind the head, this claim has what it can take
+    auto due = query_one<std::int64_t>(
+        db_, claim_sql::kCountDueHead, "", [](const Statement& row) { return row.int64(0); }, now, bound);
+    if (!due) return std::unexpected(due.error());
+    return *due == bound;
   }
 
   // Every endpoint not skipped, for its own due rows (one index seek each): used when the head of the queue
@@ -197,18 +176,9 @@ Result<std::vector<ClaimedDelivery>> SqliteStore::claim_due(TimePoint now, const
           busy = std::move(*counts);
         }
         ClaimBatch batch(tx.db, options, std::move(busy));
-        bool ask_each_endpoint = false;
-        if (!head_blockers_.empty() && batch.skips_all(head_blockers_)) {
-          // The head was all held by endpoints that this claim skips too: reading it would find nothing.
-          ask_each_endpoint = true;
-        } else {
-          auto head = batch.take_head(now);
-          if (!head) return std::unexpected(head.error());
-          ask_each_endpoint = head->cut;
-          head_blockers_.clear();
-          if (head->cut && batch.skips_all(head->endpoints)) head_blockers_ = std::move(head->endpoints);
-        }
-        if (ask_each_endpoint) {
+        auto head_cut = batch.take_head(now);
+        if (!head_cut) return std::unexpected(head_cut.error());
+        if (*head_cut) {
           if (auto r = batch.take_from_each_endpoint(now); !r) return std::unexpected(r.error());
         }
         const LeaseScan scan = plan_lease_scan(now);
