@@ -361,18 +361,19 @@ TEST_F(PostgresStore, SurvivesItsConnectionsBeingKilled) {
   EXPECT_EQ(must(node_b->queue_depth()).pending, 1);
   // node-b's listener reconnects (and wakes its node once, as notices may have been missed) and then
   // hears node-a's notices again.
-  for (int i = 0; i < 100 && woken_b.load() == 0; ++i) std::this_thread::sleep_for(20ms);
+  // Bounded wait: the listener retries about once a second, and a loaded machine is slow to reconnect.
+  for (int i = 0; i < 500 && woken_b.load() == 0; ++i) std::this_thread::sleep_for(20ms);
   EXPECT_GE(woken_b.load(), 1);
   auto listening = [&] {
     return scalar(url_,
                   "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
                   "AND query = 'LISTEN hookd_work'") >= 2;
   };
-  for (int i = 0; i < 150 && !listening(); ++i) std::this_thread::sleep_for(20ms);
+  for (int i = 0; i < 500 && !listening(); ++i) std::this_thread::sleep_for(20ms);
   ASSERT_TRUE(listening());
   const int before = woken_b.load();
   add_message(*node_a, app.id, {ep.id});
-  for (int i = 0; i < 50 && woken_b.load() == before; ++i) std::this_thread::sleep_for(20ms);
+  for (int i = 0; i < 250 && woken_b.load() == before; ++i) std::this_thread::sleep_for(20ms);
   EXPECT_EQ(woken_b.load(), before + 1);
   node_b->set_work_listener(nullptr);
 }

@@ -45,8 +45,9 @@ std::vector<std::string> needles(const std::vector<std::string>& secrets) {
   std::vector<std::string> out;
   for (const auto& s : secrets) {
     out.push_back(s);
-    auto underscore = s.find('_');
-    if (underscore != std::string::npos) out.push_back(s.substr(underscore + 1));
+    // The key without its prefix. Only a known prefix is cut: the random part itself may hold a '_', and
+    // what follows one can be two characters, which random bytes in the files contain by chance.
+    if (s.starts_with("whsec_")) out.push_back(s.substr(6));
   }
   return out;
 }

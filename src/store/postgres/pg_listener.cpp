@@ -26,12 +26,15 @@ WorkNotificationListener::~WorkNotificationListener() {
 }
 
 void WorkNotificationListener::run() {
-  bool connected_before = false;
+  // After any failed or lost connection, notices may have been sent while nobody listened: the node is
+  // woken once to look for itself. Only a first attempt that succeeds has nothing to catch up on.
+  bool tried_before = false;
   while (!stop_) {
     auto conn = PgConnection::connect(conninfo_);
     auto listen = conn ? conn->exec_script(std::string("LISTEN ") + std::string(kWorkChannel))
                        : Result<void>(std::unexpected(conn.error()));
     if (!listen) {
+      tried_before = true;
       spdlog::warn("postgres: work listener cannot listen ({}); retrying", listen.error().detail);
       for (int i = 0; i < kReconnectPolls && !stop_; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
@@ -39,8 +42,8 @@ void WorkNotificationListener::run() {
       continue;
     }
     listening_ = true;
-    if (connected_before) on_notice_();  // notices sent while we were away are lost: look once
-    connected_before = true;
+    if (tried_before) on_notice_();
+    tried_before = true;
     PGconn* raw = conn->raw();
     while (!stop_) {
       pollfd fd{PQsocket(raw), POLLIN, 0};
