@@ -302,7 +302,8 @@ TEST_F(PostgresStore, FifoHoldsAcrossNodesClaimingConcurrently) {
   EXPECT_EQ(delivered, order);
 }
 
-TEST_F(PostgresStore, NewWorkOnOneNodeWakesTheOtherWithinOneSecond) {
+// A NOTIFY arrives in milliseconds; the waits below are bounds for a loaded machine, not the figure.
+TEST_F(PostgresStore, NewWorkOnOneNodeWakesTheOther) {
   auto node_a = open_node(url_);
   auto node_b = open_node(url_);
   std::atomic<int> woken_a = 0, woken_b = 0;
@@ -323,9 +324,9 @@ TEST_F(PostgresStore, NewWorkOnOneNodeWakesTheOtherWithinOneSecond) {
   auto sent = std::chrono::steady_clock::now();
   add_message(*node_a, app.id, {ep.id});
   EXPECT_EQ(woken_a.load(), 1);  // the writing node: synchronously
-  while (woken_b.load() == 0 && std::chrono::steady_clock::now() - sent < 1s)
+  while (woken_b.load() == 0 && std::chrono::steady_clock::now() - sent < 10s)
     std::this_thread::sleep_for(5ms);
-  EXPECT_EQ(woken_b.load(), 1) << "node-b was not woken within 1 s";
+  EXPECT_EQ(woken_b.load(), 1) << "node-b was not woken within 10 s";
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(woken_a.load(), 1) << "a node must not be woken again by its own notice";
   EXPECT_EQ(woken_b.load(), 1);
@@ -334,7 +335,7 @@ TEST_F(PostgresStore, NewWorkOnOneNodeWakesTheOtherWithinOneSecond) {
   ASSERT_EQ(must(node_b->claim_due(t0_, claim_options("node-b", 10))).size(), 1u);
   must(node_b->release_leases("node-b", t0_));
   sent = std::chrono::steady_clock::now();
-  while (woken_a.load() == 1 && std::chrono::steady_clock::now() - sent < 1s)
+  while (woken_a.load() == 1 && std::chrono::steady_clock::now() - sent < 10s)
     std::this_thread::sleep_for(5ms);
   EXPECT_EQ(woken_a.load(), 2);
   node_a->set_work_listener(nullptr);

@@ -268,18 +268,16 @@ TEST_F(SqliteStoreTest, ReadsDoNotWaitForTheWriter) {
   std::thread slow([&] {
     (void)sqlite_exec_in_writer(*store,
                                 "CREATE TEMP TABLE busy AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
-                                "SELECT x + 1 FROM c WHERE x < 800000) SELECT COUNT(*) AS n FROM c");
+                                "SELECT x + 1 FROM c WHERE x < 3000000) SELECT COUNT(*) AS n FROM c");
     writer_done = true;
   });
   std::this_thread::sleep_for(50ms);
-  auto started = std::chrono::steady_clock::now();
+  // The read ends while the write job still runs: it did not wait for the writer (an order, not a time).
   auto got = store->get_application("reader");
-  auto took = std::chrono::steady_clock::now() - started;
   bool writer_was_busy = !writer_done.load();
   slow.join();
   ASSERT_TRUE(got);
-  EXPECT_TRUE(writer_was_busy) << "the slow write finished too early to show anything";
-  EXPECT_LT(took, 200ms);
+  EXPECT_TRUE(writer_was_busy) << "the read ended after the slow write (or that write was too quick)";
 }
 
 TEST(SqliteDb, CachedStatementsAreResetAndNotSharedWhileInUse) {
