@@ -161,6 +161,22 @@ Result<T> query_one(Database& db, std::string_view sql, std::string_view what, R
   return read(**statement);
 }
 
+// Steps through every row of `sql` with `args` bound, calling `each(statement)` on each; returns how many.
+template <class Each, class... Args>
+Result<int> for_each_row(Database& db, std::string_view sql, Each&& each, const Args&... args) {
+  auto statement = db.prepare(sql);
+  if (!statement) return std::unexpected(statement.error());
+  (*statement)->bind_all(args...);
+  int rows = 0;
+  while (true) {
+    auto row = (*statement)->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return rows;
+    ++rows;
+    each(**statement);
+  }
+}
+
 // Runs a statement without results and returns how many rows it changed.
 template <class... Args>
 Result<std::int64_t> execute(Database& db, std::string_view sql, const Args&... args) {

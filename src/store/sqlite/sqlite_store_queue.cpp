@@ -23,16 +23,11 @@ Result<std::string> resolve_endpoint_id(Database& db, std::string_view app_id, s
 
 // Deliveries out under a live lease, by endpoint (the limit counts them).
 Result<std::map<std::string, int>> count_busy_endpoints(Database& db, TimePoint now) {
-  auto statement = db.prepare(claim_sql::kBusyEndpoints);
-  if (!statement) return std::unexpected(statement.error());
-  (*statement)->bind_all(now);
   std::map<std::string, int> busy;
-  while (true) {
-    auto row = (*statement)->step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    busy[(*statement)->text(0)] = static_cast<int>((*statement)->int64(1));
-  }
+  auto rows = for_each_row(
+      db, claim_sql::kBusyEndpoints,
+      [&](const Statement& row) { busy[row.text(0)] = static_cast<int>(row.int64(1)); }, now);
+  if (!rows) return std::unexpected(rows.error());
   return busy;
 }
 
@@ -75,16 +70,9 @@ class ClaimBatch {
   // is all held by skipped or full endpoints, so that the others are not starved behind them.
   Result<void> take_from_each_endpoint(TimePoint now) {
     std::vector<std::string> endpoint_ids;
-    {
-      auto all = db_.prepare("SELECT id FROM endpoints ORDER BY id");
-      if (!all) return std::unexpected(all.error());
-      while (true) {
-        auto row = (*all)->step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        endpoint_ids.push_back((*all)->text(0));
-      }
-    }
+    auto listed = for_each_row(db_, "SELECT id FROM endpoints ORDER BY id",
+                               [&](const Statement& row) { endpoint_ids.push_back(row.text(0)); });
+    if (!listed) return std::unexpected(listed.error());
     for (const auto& id : endpoint_ids) {
       if (full()) break;
       if (skipped_.contains(id)) continue;
@@ -127,17 +115,8 @@ class ClaimBatch {
   // Steps through `sql`'s rows, taking each one allowed; returns how many rows it read.
   template <class... Args>
   Result<int> walk(const std::string& sql, bool capped, const Args&... args) {
-    auto statement = db_.prepare(sql);
-    if (!statement) return std::unexpected(statement.error());
-    (*statement)->bind_all(args...);
-    int rows = 0;
-    while (true) {
-      auto row = (*statement)->step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) return rows;
-      ++rows;
-      take(**statement, capped);
-    }
+    return for_each_row(
+        db_, sql, [&](const Statement& row) { take(row, capped); }, args...);
   }
 
   void take(const Statement& row, bool capped) {
