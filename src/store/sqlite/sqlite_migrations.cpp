@@ -132,7 +132,16 @@ constexpr std::string_view kV2 = R"sql(
 CREATE INDEX deliveries_by_msg ON deliveries (msg_id);
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations{kV1, kV2};
+// The per-endpoint limit counts each endpoint's deliveries out under a live lease on every claim. On the
+// due-time index that count read every sending row's table row and sorted them by endpoint (35,000
+// instructions a delivery, a third of the claim, with 640 deliveries out); this partial index holds only
+// the sending rows, in the count's order, and answers it alone. (`status` is in it only because SQLite 3.40
+// does not see that the index's own WHERE makes the count's `status = 1` true, and would read the table.)
+constexpr std::string_view kV3 = R"sql(
+CREATE INDEX deliveries_leased ON deliveries (endpoint_id, lease_until, status) WHERE status = 1;
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations{kV1, kV2, kV3};
 
 }  // namespace
 

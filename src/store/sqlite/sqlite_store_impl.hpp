@@ -161,7 +161,8 @@ Result<T> query_one(Database& db, std::string_view sql, std::string_view what, R
   return read(**statement);
 }
 
-// Steps through every row of `sql` with `args` bound, calling `each(statement)` on each; returns how many.
+// Steps through the rows of `sql` with `args` bound, calling `each(statement)` on each; returns how many it
+// read. An `each` that returns bool stops the walk by returning false (rows not stepped are never computed).
 template <class Each, class... Args>
 Result<int> for_each_row(Database& db, std::string_view sql, Each&& each, const Args&... args) {
   auto statement = db.prepare(sql);
@@ -173,7 +174,11 @@ Result<int> for_each_row(Database& db, std::string_view sql, Each&& each, const 
     if (!row) return std::unexpected(row.error());
     if (!*row) return rows;
     ++rows;
-    each(**statement);
+    if constexpr (std::is_same_v<std::invoke_result_t<Each&, const Statement&>, bool>) {
+      if (!each(**statement)) return rows;
+    } else {
+      each(**statement);
+    }
   }
 }
 

@@ -112,11 +112,17 @@ class ClaimBatch {
   }
 
  private:
-  // Steps through `sql`'s rows, taking each one allowed; returns how many rows it read.
+  // Steps through `sql`'s rows, taking each one allowed; returns how many rows it read. A capped walk stops
+  // once the claim is full.
   template <class... Args>
   Result<int> walk(const std::string& sql, bool capped, const Args&... args) {
     return for_each_row(
-        db_, sql, [&](const Statement& row) { take(row, capped); }, args...);
+        db_, sql,
+        [&](const Statement& row) {
+          take(row, capped);
+          return !(capped && full());
+        },
+        args...);
   }
 
   void take(const Statement& row, bool capped) {
