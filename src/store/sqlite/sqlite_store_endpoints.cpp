@@ -144,17 +144,12 @@ Result<std::vector<Endpoint>> SqliteStore::all_endpoints(std::string_view app_id
 
 Result<std::vector<Endpoint>> SqliteStore::read_all_endpoints(std::string_view app_id) {
   return read([&](Database& db) -> Result<std::vector<Endpoint>> {
-    auto statement =
-        db.prepare(fmt::format("SELECT {} FROM endpoints WHERE app_id = ? ORDER BY id", kEndpointColumns));
-    if (!statement) return std::unexpected(statement.error());
-    (*statement)->bind_all(app_id);
     std::vector<StoredEndpoint> out;
-    while (true) {
-      auto row = (*statement)->step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) return open_endpoints(keyring_.get(), std::move(out));
-      out.push_back(read_stored_endpoint(**statement));
-    }
+    auto rows = for_each_row(
+        db, fmt::format("SELECT {} FROM endpoints WHERE app_id = ? ORDER BY id", kEndpointColumns),
+        [&](const Statement& row) { out.push_back(read_stored_endpoint(row)); }, app_id);
+    if (!rows) return std::unexpected(rows.error());
+    return open_endpoints(keyring_.get(), std::move(out));
   });
 }
 
@@ -194,18 +189,16 @@ Result<int> SqliteStore::reseal_endpoint_secrets() {
   // Only rows not yet sealed under the current key: a restart with nothing to do reads no secret.
   const std::string prefix = current_key_prefix(*keyring_);
   return write_config([&](WriteTx& tx) -> Result<int> {
-    auto statement = tx.db.prepare(
-        "SELECT id, secrets, auth_secret FROM endpoints WHERE substr(secrets, 1, ?1) <> ?2 "
-        "OR (auth_secret <> '' AND substr(auth_secret, 1, ?1) <> ?2) ORDER BY id");
-    if (!statement) return std::unexpected(statement.error());
-    (*statement)->bind_all(static_cast<std::int64_t>(prefix.size()), prefix);
     std::vector<std::pair<std::string, SecretColumns>> rows;
-    while (true) {
-      auto row = (*statement)->step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) break;
-      rows.emplace_back((*statement)->text(0), SecretColumns{(*statement)->text(1), (*statement)->text(2)});
-    }
+    auto read = for_each_row(
+        tx.db,
+        "SELECT id, secrets, auth_secret FROM endpoints WHERE substr(secrets, 1, ?1) <> ?2 "
+        "OR (auth_secret <> '' AND substr(auth_secret, 1, ?1) <> ?2) ORDER BY id",
+        [&](const Statement& row) {
+          rows.emplace_back(row.text(0), SecretColumns{row.text(1), row.text(2)});
+        },
+        static_cast<std::int64_t>(prefix.size()), prefix);
+    if (!read) return std::unexpected(read.error());
     // secure_delete: the clear text a rewritten row leaves in its page is zeroed, not merely marked free.
     if (auto r = tx.db.exec("PRAGMA secure_delete = ON"); !r) return std::unexpected(r.error());
     struct SecureDeleteOff {

@@ -23,17 +23,15 @@ Result<FailingEndpoints> SqliteStore::failing_endpoints(int limit) {
         [](const Statement& row) { return row.int64(0); });
     if (!total) return std::unexpected(total.error());
     out.total = *total;
-    auto statement = db.prepare(
+    auto rows = for_each_row(
+        db,
         "SELECT app_id, id, failing_since FROM endpoints WHERE failing_since IS NOT NULL AND disabled = 0 "
-        "ORDER BY failing_since, id LIMIT ?");
-    if (!statement) return std::unexpected(statement.error());
-    (*statement)->bind_all(std::max(limit, 0));
-    while (true) {
-      auto row = (*statement)->step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) break;
-      out.oldest.push_back({(*statement)->text(0), (*statement)->text(1), (*statement)->time(2)});
-    }
+        "ORDER BY failing_since, id LIMIT ?",
+        [&](const Statement& row) {
+          out.oldest.push_back({row.text(0), row.text(1), row.time(2)});
+        },
+        std::max(limit, 0));
+    if (!rows) return std::unexpected(rows.error());
     return out;
   });
 }

@@ -22,18 +22,13 @@ Result<int> clear_payloads(Database& db, TimePoint cutoff, int limit, bool& more
       kPayloadCursorKey);
   if (!cursor && cursor.error().kind != ErrorKind::not_found) return std::unexpected(cursor.error());
   std::vector<PayloadScanRow> rows;
-  {
-    auto statement = db.prepare(kScanPayloads);
-    if (!statement) return std::unexpected(statement.error());
-    (*statement)->bind_all(cursor ? *cursor : std::string(), limit);
-    while (true) {
-      auto row = (*statement)->step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) break;
-      rows.push_back(
-          {(*statement)->text(0), (*statement)->text(1), (*statement)->time(2), (*statement)->boolean(3)});
-    }
-  }
+  auto scanned = for_each_row(
+      db, kScanPayloads,
+      [&](const Statement& row) {
+        rows.push_back({row.text(0), row.text(1), row.time(2), row.boolean(3)});
+      },
+      cursor ? *cursor : std::string(), limit);
+  if (!scanned) return std::unexpected(scanned.error());
   std::set<std::string> cleared;
   for (const PayloadScanRow* row : payload_rows_to_clear(rows, cutoff)) {
     if (auto r = execute(db, "UPDATE messages SET payload = '{}' WHERE id = ?", row->id); !r)
