@@ -98,6 +98,23 @@ metric() { curl -sf "http://127.0.0.1:$HOOKD_PORT/metrics" | awk -v n="$1" '$1 =
 # CPU seconds (utime + stime) and peak RSS (VmHWM, KiB) of a live process.
 cpu_seconds() { awk -v t="$CLK_TCK" '{ sub(/^.*\) /, ""); print ($12 + $13) / t }' "/proc/$1/stat"; }
 hwm_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+# CPU seconds hookd spends on one /metrics scrape (mean of 10): its queue gauges count the whole store.
+scrape_cpu() {
+  local c0 c1
+  c0=$(cpu_seconds "$HOOKD_PID")
+  for _ in $(seq 1 10); do curl -sf "http://127.0.0.1:$HOOKD_PORT/metrics" >/dev/null; done
+  c1=$(cpu_seconds "$HOOKD_PID")
+  calc "($c1 - $c0) / 10"
+}
+# CPU seconds of the busiest threads, by name ("hookd-writer 6.40 s, hookd-http 6.39 s, ..."): hookd names its
+# SQLite writer, HTTP client and dispatcher threads, so this shows which one bounds a run.
+thread_cpu() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    echo "$(cat "$t/comm") $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$t/stat")"
+  done | awk -v tck="$CLK_TCK" '{ s[$1] += $2 } END { for (n in s) printf "%s %.2f s\n", n, s[n] / tck }' |
+    sort -k2 -n -r | head -3 | paste -sd ';' | sed 's/;/, /g'
+}
 
 # Catalog payloads of about 1 KB (booking.created, padded). $WORK/body.json is a request body for
 # POST /api/v1/app/{app}/msg and $WORK/payload.json the payload alone; both carry the "bench_t=0;" marker
@@ -155,6 +172,7 @@ measure_drain() {
   DRAIN_SECONDS=$(calc "$t1 - $HOOKD_T0")
   DRAIN_CPU=$(cpu_seconds "$HOOKD_PID")
   DRAIN_HWM_MIB=$(( $(hwm_kib "$HOOKD_PID") / 1024 ))
+  DRAIN_THREADS=$(thread_cpu "$HOOKD_PID")
   DRAIN_RECORDED=$(metric 'hookd_delivery_attempts_total{outcome="success"}')
   DRAIN_RATE=$(calc "$DRAIN_RECORDED / ($t1 - $HOOKD_T0)")
   DRAIN_CPU_PER_1K=$(calc "$DRAIN_CPU / ($DRAIN_RECORDED / 1000)")

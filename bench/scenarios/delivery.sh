@@ -23,6 +23,7 @@ for fanout in 1 10; do
   row "hookd delivery, fan-out $fanout ($DRAIN_RECORDED recorded in ${DRAIN_SECONDS} s)" "$DRAIN_RATE del/s" \
     "nginx keep-alive" "$(calc "$DRAIN_RATE / $CEIL_NGINX")"
   row "  CPU per 1,000 deliveries, fan-out $fanout" "$DRAIN_CPU_PER_1K s" "" ""
+  row "  busiest threads, fan-out $fanout" "$DRAIN_THREADS" "" ""
   row "  peak RSS, fan-out $fanout" "$DRAIN_HWM_MIB MiB" "" ""
   rm -rf "$WORK/delivery-$fanout"
 done

@@ -28,6 +28,9 @@ for stored in "$SMALL" "$LARGE"; do
   row "hookd delivery with $stored stored ($size on disk)" "$DRAIN_RATE del/s" "nginx keep-alive" \
     "$(calc "$DRAIN_RATE / $CEIL_NGINX")"
   row "  CPU per 1,000 deliveries / peak RSS" "$DRAIN_CPU_PER_1K s / $DRAIN_HWM_MIB MiB" "" ""
+  start_hookd "$dir"
+  row "  CPU per /metrics scrape, $stored stored" "$(scrape_cpu) s" "" ""
+  stop_hookd
   rm -rf "$dir"
 done
 row "rate at $LARGE stored vs at $SMALL" "" "target >= 0.90" "$(calc "${RATE[$LARGE]} / ${RATE[$SMALL]}")"

@@ -60,4 +60,12 @@ const std::string kBusyEndpoints =
     "SELECT endpoint_id, COUNT(*) FROM deliveries INDEXED BY deliveries_leased "
     "WHERE status = 1 AND lease_until >= ?1 GROUP BY endpoint_id";
 
+// /metrics reads this on every scrape. A GROUP BY status stepped through every row of the store, succeeded
+// ones included (10 million instructions a scrape with 20,000 deliveries stored, so seconds at 10 million).
+// A bare COUNT(*) is answered by counting B-tree cells page by page, and the other three are ranges of the
+// due-time index as long as the rows still in play.
+const std::string kQueueDepth =
+    "SELECT (SELECT COUNT(*) FROM deliveries), (SELECT COUNT(*) FROM deliveries WHERE status = 0), "
+    "(SELECT COUNT(*) FROM deliveries WHERE status = 1), (SELECT COUNT(*) FROM deliveries WHERE status = 3)";
+
 }  // namespace hookd::store::sqlite::claim_sql

@@ -1,7 +1,8 @@
 #pragma once
-// The statements a SQLite claim runs (SqliteStore::claim_due). They are in their own file so that a unit
-// test can check their query plans: without statistics, SQLite's planner may prefer the due-time index to
-// the per-endpoint one, and then a claim meant to read one endpoint's rows walks every due row of everyone.
+// The statements a SQLite claim runs (SqliteStore::claim_due), and the queue gauges' count. They are in their
+// own file so that a unit test can check their query plans: without statistics, SQLite's planner may prefer
+// the due-time index to the per-endpoint one, and then a claim meant to read one endpoint's rows walks every
+// due row of everyone.
 #include <string>
 
 namespace hookd::store::sqlite::claim_sql {
@@ -17,5 +18,7 @@ extern const std::string kDueForEndpoint;
 extern const std::string kLeaseExpired;
 // Deliveries out under a live lease (?1: now), counted by endpoint.
 extern const std::string kBusyEndpoints;
+// For the queue gauges: all deliveries, then the pending, sending and failed ones (succeeded: the rest).
+extern const std::string kQueueDepth;
 
 }  // namespace hookd::store::sqlite::claim_sql

@@ -269,7 +269,14 @@ Result<std::optional<TimePoint>> SqliteStore::next_due_time() {
 
 Result<EndpointStats> SqliteStore::queue_depth() {
   return read([&](Database& db) {
-    return count_deliveries_by_status(db, "SELECT status, COUNT(*) FROM deliveries GROUP BY status", {});
+    return query_one<EndpointStats>(db, claim_sql::kQueueDepth, "", [](const Statement& row) {
+      EndpointStats depth;
+      depth.pending = row.int64(1);
+      depth.sending = row.int64(2);
+      depth.fail = row.int64(3);
+      depth.success = row.int64(0) - depth.pending - depth.sending - depth.fail;  // statuses are 0 to 3
+      return depth;
+    });
   });
 }
 
