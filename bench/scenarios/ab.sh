@@ -22,6 +22,7 @@ run_one() {  # binary -> "msg/s cpu_s_per_1000_msgs"
   rate=$(echo "$out" | sed -n 's/^Requests\/sec:[[:space:]]*\([0-9.]*\).*/\1/p')
   total=$(echo "$out" | sed -n 's/^[[:space:]]*\([0-9]*\) requests in.*/\1/p')
   cpu1=$(cpu_seconds "$HOOKD_PID")
+  log "$(basename "$1"): $(thread_cpu "$HOOKD_PID")"
   stop_hookd
   echo "$rate $(calc "($cpu1 - $cpu0) * 1000 / $total")"
 }
