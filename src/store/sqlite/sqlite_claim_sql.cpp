@@ -62,8 +62,8 @@ const std::string kBusyEndpoints =
 
 // /metrics reads this on every scrape. A GROUP BY status stepped through every row of the store, succeeded
 // ones included (10 million instructions a scrape with 20,000 deliveries stored, so seconds at 10 million).
-// A bare COUNT(*) is answered by counting B-tree cells page by page, and the other three are ranges of the
-// due-time index as long as the rows still in play.
+// A bare COUNT(*) is answered by counting B-tree cells page by page, and the other three read partial
+// indexes that hold only those rows (deliveries_claim, deliveries_leased, deliveries_failed).
 const std::string kQueueDepth =
     "SELECT (SELECT COUNT(*) FROM deliveries), (SELECT COUNT(*) FROM deliveries WHERE status = 0), "
     "(SELECT COUNT(*) FROM deliveries WHERE status = 1), (SELECT COUNT(*) FROM deliveries WHERE status = 3)";

@@ -137,8 +137,15 @@ CREATE INDEX deliveries_by_msg ON deliveries (msg_id);
 // instructions a delivery, a third of the claim, with 640 deliveries out); this partial index holds only
 // the sending rows, in the count's order, and answers it alone. (`status` is in it only because SQLite 3.40
 // does not see that the index's own WHERE makes the count's `status = 1` true, and would read the table.)
+// The due-time index keeps pending rows only. With every row in it, a claim moved its row from the
+// pending to the sending part (a B-tree delete and an insert) and the outcome moved it again, and it held
+// every delivery ever made; now a claim deletes one entry and a success touches none. Failed rows get
+// their own small index for the queue gauges' count.
 constexpr std::string_view kV3 = R"sql(
 CREATE INDEX deliveries_leased ON deliveries (endpoint_id, lease_until, status) WHERE status = 1;
+DROP INDEX deliveries_claim;
+CREATE INDEX deliveries_claim ON deliveries (status, next_attempt_at) WHERE status = 0;
+CREATE INDEX deliveries_failed ON deliveries (status) WHERE status = 3;
 )sql";
 
 constexpr std::array<std::string_view, 3> kMigrations{kV1, kV2, kV3};

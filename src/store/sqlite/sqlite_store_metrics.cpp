@@ -8,7 +8,7 @@ namespace hookd::store::sqlite {
 
 Result<std::optional<TimePoint>> SqliteStore::oldest_pending_due() {
   return read([&](Database& db) -> Result<std::optional<TimePoint>> {
-    // MIN on the leading columns of deliveries_claim (status, next_attempt_at): one index seek.
+    // MIN on the leading columns of deliveries_claim (pending rows by due time): one index seek.
     return query_one<std::optional<TimePoint>>(db,
                                                "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 0",
                                                "", [](const Statement& row) { return row.optional_time(0); });
