@@ -2,6 +2,7 @@
 // The backend-independent contract is in store_contract_test.cpp.
 #include "store/sqlite/sqlite_store.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -103,6 +104,41 @@ TEST_F(SqliteStoreTest, MigrationsApplyOnceAndRecordTheVersion) {
   // Opening the store on the migrated file applies nothing and works.
   auto store = open();
   EXPECT_EQ(query_int("PRAGMA user_version"), known);
+}
+
+// Schema v3 rebuilt the due-time index as a partial one (pending rows only) and added partial indexes for
+// sending and failed rows: a store written by v2 keeps every row in its place and its counts.
+TEST_F(SqliteStoreTest, AVersion2StoreKeepsItsQueueAcrossTheUpgrade) {
+  std::filesystem::create_directories(dir_);
+  path_ = (dir_ / "v2.db").string();
+  {
+    auto db = sqlite::Database::open(path_, sqlite::Database::Mode::read_write, 1000);
+    ASSERT_TRUE(db);
+    ASSERT_GE(sqlite::migrations().size(), 3u);
+    for (std::size_t v = 0; v < 2; ++v) ASSERT_TRUE(db->exec(sqlite::migrations()[v]));
+    ASSERT_TRUE(db->exec("PRAGMA user_version = 2"));
+    // 3 pending, 2 sending (live leases), 4 succeeded, 1 failed.
+    const std::string insert =
+        "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, next_attempt_at, lease_until, "
+        "created_at) "
+        "VALUES ('msg_1', 'ep_1', 'app_1', {}, 1000, {}, 1000)";
+    for (const auto& [status, n] : {std::pair{0, 3}, {1, 2}, {2, 4}, {3, 1}}) {
+      for (int i = 0; i < n; ++i)
+        ASSERT_TRUE(
+            db->exec(fmt::format(fmt::runtime(insert), status, status == 1 ? "4102444800000" : "NULL")));
+    }
+  }
+  auto store = open();
+  EXPECT_EQ(query_int("PRAGMA user_version"), static_cast<std::int64_t>(sqlite::migrations().size()));
+  auto depth = store->queue_depth();
+  ASSERT_TRUE(depth) << depth.error().detail;
+  EXPECT_EQ(depth->pending, 3);
+  EXPECT_EQ(depth->sending, 2);
+  EXPECT_EQ(depth->success, 4);
+  EXPECT_EQ(depth->fail, 1);
+  EXPECT_EQ(query_int("SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_claim WHERE status = 0"), 3);
+  EXPECT_EQ(query_int("SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_leased WHERE status = 1"), 2);
+  EXPECT_EQ(query_int("SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_failed WHERE status = 3"), 1);
 }
 
 TEST_F(SqliteStoreTest, RefusesASchemaNewerThanItKnows) {
