@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Instruction counts of a delivery drain: hookd runs under valgrind's callgrind while it drains a preloaded
+# backlog to nginx (as bench/scenarios/delivery.sh does, loopback only). Instruction counts do not depend on
+# machine noise, so they compare two builds where wall-clock rates cannot (perf gets no samples in our VM).
+#   bench/tools/callgrind_drain.sh [HOOKD] [OUT]   (default build/hookd, /tmp/hookd-drain.callgrind)
+#   DRAIN_DELIVERIES (default 20000), DRAIN_FANOUT (default 10)
+# Then: callgrind_annotate --inclusive=yes OUT | grep -E 'claim_due|record_outcomes|GroupCommitWriter::run'
+REAL="$(realpath "${1:-build/hookd}")"
+OUT="$(realpath -m "${2:-/tmp/hookd-drain.callgrind}")"
+WRAPPER=$(mktemp /tmp/hookd-callgrind-XXXXXX)
+printf '#!/bin/bash\nexec valgrind --tool=callgrind --callgrind-out-file=%q %q "$@"\n' "$OUT" "$REAL" > "$WRAPPER"
+chmod +x "$WRAPPER"
+PRELOAD_BIN="${PRELOAD_BIN:-$(dirname "$REAL")/bench_preload}"
+HOOKD_BIN="$WRAPPER"
+source "$(dirname "$0")/../lib.sh"
+trap 'bench_cleanup; rm -f "$WRAPPER"' EXIT
+N="${DRAIN_DELIVERIES:-20000}"; FANOUT="${DRAIN_FANOUT:-10}"
+start_nginx
+make_payloads
+endpoints=()
+for i in $(seq 1 "$FANOUT"); do endpoints+=(--endpoint "http://127.0.0.1:$NGINX_PORT/hook/$i"); done
+preload --data-dir "$WORK/drain" "${endpoints[@]}" --messages $((N / FANOUT))
+measure_drain "$WORK/drain" "$N" 1800
+echo "drained $DRAIN_RECORDED deliveries under callgrind; profile in $OUT"
