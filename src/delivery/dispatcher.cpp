@@ -7,6 +7,7 @@
 
 #include "core/time_format.hpp"
 #include "delivery/attempt_redaction.hpp"
+#include "delivery/headers_json.hpp"
 #include "delivery/request_builder.hpp"
 #include "delivery/retry_decision.hpp"
 #include "store/operational.hpp"
@@ -15,12 +16,6 @@ namespace hookd::delivery {
 namespace {
 
 constexpr auto kCacheTtl = std::chrono::seconds(2);  // event types' form names (rarely change)
-
-std::string headers_json(const std::vector<std::pair<std::string, std::string>>& headers) {
-  boost::json::object o;
-  for (const auto& [k, v] : headers) o[k] = v;
-  return boost::json::serialize(o);
-}
 
 }  // namespace
 

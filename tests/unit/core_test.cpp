@@ -78,6 +78,33 @@ TEST(Ids, Base62RoundTrips) {
   EXPECT_EQ(base62_encode_20(max), "aWgEPTl1tmebfsQzFP4bxwgy80V");  // the largest KSUID
 }
 
+// The encoder divides 32-bit limbs; the textbook byte-by-byte long division is the reference.
+TEST(Ids, Base62MatchesByteByByteDivision) {
+  auto reference = [](std::array<std::uint8_t, 20> num) {
+    const std::string_view alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    std::string out(kKsuidChars, '0');
+    for (std::size_t pos = kKsuidChars; pos-- > 0;) {
+      std::uint32_t rem = 0;
+      for (auto& b : num) {
+        const std::uint32_t acc = rem << 8 | b;
+        b = static_cast<std::uint8_t>(acc / 62);
+        rem = acc % 62;
+      }
+      out[pos] = alphabet[rem];
+    }
+    return out;
+  };
+  SecureRandom random;
+  for (int i = 0; i < 2000; ++i) {
+    std::array<std::uint8_t, 20> bytes{};
+    random.fill(bytes);
+    if (i % 4 == 1) std::fill(bytes.begin(), bytes.begin() + 10, 0);  // small numbers: leading zero limbs
+    if (i % 4 == 2) std::fill(bytes.begin() + 10, bytes.end(), 0xff);
+    ASSERT_EQ(base62_encode_20(bytes), reference(bytes)) << i;
+  }
+  EXPECT_EQ(base62_encode_20({}), std::string(kKsuidChars, '0'));
+}
+
 TEST(Filter, ExactNamesAndWildcards) {
   EXPECT_TRUE(event_type_matches("booking.created", "booking.created"));
   EXPECT_FALSE(event_type_matches("booking.created", "booking.cancelled"));
