@@ -180,6 +180,13 @@ measure_drain() {
   [ "$DRAIN_RECORDED" -ge "$deliveries" ] || log "only $DRAIN_RECORDED of $deliveries deliveries recorded within ${limit}s"
 }
 
+# `--endpoint URL` arguments for bench_preload: N endpoints at nginx (/hook/1 … /hook/N), in ENDPOINT_ARGS.
+fanout_endpoints() {
+  ENDPOINT_ARGS=()
+  local i
+  for i in $(seq 1 "$1"); do ENDPOINT_ARGS+=(--endpoint "http://127.0.0.1:$NGINX_PORT/hook/$i"); done
+}
+
 # A payload-only file without the marker's digits mattering (preloaded messages are not timed).
 preload() {
   need "$PRELOAD_BIN"

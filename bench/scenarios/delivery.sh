@@ -15,10 +15,9 @@ make_payloads
 header "delivery (preloaded backlog, drained by hookd)"
 row "ceiling: wrk -> nginx, keep-alive POST 1 KB" "$CEIL_NGINX req/s" "" ""
 for fanout in 1 10; do
-  endpoints=()
-  for i in $(seq 1 "$fanout"); do endpoints+=(--endpoint "http://127.0.0.1:$NGINX_PORT/hook/$i"); done
+  fanout_endpoints "$fanout"
   log "fan-out $fanout: preloading $DELIVERIES deliveries"
-  preload --data-dir "$WORK/delivery-$fanout" "${endpoints[@]}" --messages $((DELIVERIES / fanout))
+  preload --data-dir "$WORK/delivery-$fanout" "${ENDPOINT_ARGS[@]}" --messages $((DELIVERIES / fanout))
   measure_drain "$WORK/delivery-$fanout" "$DELIVERIES" 600
   row "hookd delivery, fan-out $fanout ($DRAIN_RECORDED recorded in ${DRAIN_SECONDS} s)" "$DRAIN_RATE del/s" \
     "nginx keep-alive" "$(calc "$DRAIN_RATE / $CEIL_NGINX")"

@@ -17,8 +17,7 @@ trap 'bench_cleanup; rm -f "$WRAPPER"' EXIT
 N="${DRAIN_DELIVERIES:-20000}"; FANOUT="${DRAIN_FANOUT:-10}"
 start_nginx
 make_payloads
-endpoints=()
-for i in $(seq 1 "$FANOUT"); do endpoints+=(--endpoint "http://127.0.0.1:$NGINX_PORT/hook/$i"); done
-preload --data-dir "$WORK/drain" "${endpoints[@]}" --messages $((N / FANOUT))
+fanout_endpoints "$FANOUT"
+preload --data-dir "$WORK/drain" "${ENDPOINT_ARGS[@]}" --messages $((N / FANOUT))
 measure_drain "$WORK/drain" "$N" 1800
 echo "drained $DRAIN_RECORDED deliveries under callgrind; profile in $OUT"

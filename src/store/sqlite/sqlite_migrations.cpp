@@ -137,6 +137,7 @@ CREATE INDEX deliveries_by_msg ON deliveries (msg_id);
 // instructions a delivery, a third of the claim, with 640 deliveries out); this partial index holds only
 // the sending rows, in the count's order, and answers it alone. (`status` is in it only because SQLite 3.40
 // does not see that the index's own WHERE makes the count's `status = 1` true, and would read the table.)
+//
 // The due-time index keeps pending rows only. With every row in it, a claim moved its row from the
 // pending to the sending part (a B-tree delete and an insert) and the outcome moved it again, and it held
 // every delivery ever made; now a claim deletes one entry and a success touches none. Failed rows get
