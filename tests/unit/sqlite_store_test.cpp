@@ -107,7 +107,8 @@ TEST_F(SqliteStoreTest, MigrationsApplyOnceAndRecordTheVersion) {
 }
 
 // Schema v3 rebuilt the due-time index as a partial one (pending rows only) and added partial indexes for
-// sending and failed rows: a store written by v2 keeps every row in its place and its counts.
+// sending and failed rows; v4 rebuilt the per-endpoint indexes. A store written by v2 keeps every row in its
+// place and its counts, and every index holds its rows.
 TEST_F(SqliteStoreTest, AVersion2StoreKeepsItsQueueAcrossTheUpgrade) {
   std::filesystem::create_directories(dir_);
   path_ = (dir_ / "v2.db").string();
@@ -139,6 +140,12 @@ TEST_F(SqliteStoreTest, AVersion2StoreKeepsItsQueueAcrossTheUpgrade) {
   EXPECT_EQ(query_int("SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_claim WHERE status = 0"), 3);
   EXPECT_EQ(query_int("SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_leased WHERE status = 1"), 2);
   EXPECT_EQ(query_int("SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_failed WHERE status = 3"), 1);
+  EXPECT_EQ(query_int("SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_pending "
+                      "WHERE endpoint_id = 'ep_1' AND status = 0"),
+            3);
+  EXPECT_EQ(query_int("SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_by_endpoint "
+                      "WHERE endpoint_id = 'ep_1'"),
+            10);
 }
 
 TEST_F(SqliteStoreTest, RefusesASchemaNewerThanItKnows) {

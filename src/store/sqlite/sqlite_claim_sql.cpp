@@ -19,10 +19,11 @@ std::string select_due(std::string_view from, std::string_view where, std::strin
       "FROM {} JOIN messages m ON m.id = d.msg_id "
       "WHERE {} "
       "AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.fifo = 1 AND ("
-      "  EXISTS (SELECT 1 FROM deliveries o WHERE o.endpoint_id = d.endpoint_id AND o.status IN (0, 1) "
-      "          AND o.id < d.id) "
-      "  OR EXISTS (SELECT 1 FROM deliveries o WHERE o.endpoint_id = d.endpoint_id AND o.status = 1 "
-      "             AND o.id <> d.id AND o.lease_until >= ?1))) "
+      "  EXISTS (SELECT 1 FROM deliveries o INDEXED BY deliveries_pending "
+      "          WHERE o.endpoint_id = d.endpoint_id AND o.status = 0 AND o.id < d.id) "
+      "  OR EXISTS (SELECT 1 FROM deliveries o INDEXED BY deliveries_leased "
+      "             WHERE o.endpoint_id = d.endpoint_id AND o.status = 1 "
+      "             AND (o.id < d.id OR (o.id <> d.id AND o.lease_until >= ?1))))) "
       "{}",
       from, where, order_and_limit);
 }
@@ -46,9 +47,10 @@ const std::string kCountDueHead = "SELECT COUNT(*) FROM " + kDueHeadIds;
 // INDEXED BY: left to itself, the planner took the due-time index (status, next_attempt_at) for this one,
 // and each endpoint's claim walked every due row of every endpoint: with a stuck endpoint's backlog at the
 // head of the queue, that was every claim, and the writer thread ran at 88 % for 1,000 deliveries/s. The
-// per-endpoint index is walked in id order; its rows not yet due (retries waiting) are read and passed.
+// index of each endpoint's pending rows is walked in id order; its rows not yet due (retries waiting) are
+// read and passed.
 const std::string kDueForEndpoint =
-    select_due("deliveries d INDEXED BY deliveries_by_endpoint",
+    select_due("deliveries d INDEXED BY deliveries_pending",
                "d.endpoint_id = ?2 AND d.status = 0 AND d.next_attempt_at <= ?1", "ORDER BY d.id LIMIT ?3");
 const std::string kLeaseExpired = select_due(
     "deliveries d",
