@@ -1,6 +1,7 @@
 #include "core/ids.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace hookd {
 namespace {
@@ -82,19 +83,28 @@ std::string IdGenerator::next(std::string_view prefix) {
     // Monotonic within a second: previous payload plus a random step.
     bytes = last_;
     std::array<std::uint8_t, 4> step{};
-    random_.fill(step);
+    take_random(step);
     std::uint32_t delta = 1 + ((static_cast<std::uint32_t>(step[0]) << 8 | step[1]) & 0xffff);
     if (!add_to_payload(bytes, delta)) {
-      random_.fill(std::span(bytes).subspan(4));
+      take_random(std::span(bytes).subspan(4));
     }
   } else {
-    random_.fill(std::span(bytes).subspan(4));
+    take_random(std::span(bytes).subspan(4));
     bytes[4] &= 0x7f;  // leave headroom so increments within the second never overflow
   }
   last_ = bytes;
   std::string id(prefix);
   id += base62_encode_20(bytes);
   return id;
+}
+
+void IdGenerator::take_random(std::span<std::uint8_t> out) {
+  if (kPoolBytes - pool_used_ < out.size()) {
+    random_.fill(pool_);
+    pool_used_ = 0;
+  }
+  std::memcpy(out.data(), pool_.data() + pool_used_, out.size());
+  pool_used_ += out.size();
 }
 
 std::string id_floor_for_time(std::string_view prefix, TimePoint t) {

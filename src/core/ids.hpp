@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -29,10 +30,17 @@ class IdGenerator {
   std::string next(std::string_view prefix);
 
  private:
+  // Random bytes drawn ahead, one RandomSource call per kPoolBytes: a RAND_bytes call costs about 7,500
+  // instructions and a getpid system call (OpenSSL's fork check), and an id needs 4 or 16 bytes.
+  void take_random(std::span<std::uint8_t> out);
+  static constexpr std::size_t kPoolBytes = 512;
+
   const Clock& clock_;
   RandomSource& random_;
-  std::mutex mutex_;  // guards last_
+  std::mutex mutex_;  // guards last_ and the pool
   std::array<std::uint8_t, 20> last_{};
+  std::array<std::uint8_t, kPoolBytes> pool_{};
+  std::size_t pool_used_ = kPoolBytes;
 };
 
 // The smallest id of a given second: the lower bound for "created after t" queries on id columns.

@@ -67,6 +67,41 @@ TEST(Ids, SortByCreationTimeAcrossAndWithinSeconds) {
   EXPECT_GT(id_floor_for_time(id_prefix::message, kT0 + 1s), made[999]);
 }
 
+// A RandomSource that counts its calls and hands out a running byte sequence, so that every byte given
+// out is distinct from the last 255.
+class CountingRandom final : public RandomSource {
+ public:
+  void fill(std::span<std::uint8_t> out) override {
+    ++calls;
+    for (auto& b : out) b = next++;
+  }
+  int calls = 0;
+  std::uint8_t next = 1;
+};
+
+// Ids draw their random bytes from a pool filled in bulk: one RandomSource call (RAND_bytes: thousands of
+// instructions and a system call) serves many ids, and no byte is handed out twice.
+TEST(Ids, DrawTheirRandomBytesInBulk) {
+  FixedClock clock(kT0);
+  CountingRandom random;
+  IdGenerator ids(clock, random);
+  std::vector<std::string> made;
+  for (int i = 0; i < 300; ++i) {
+    made.push_back(ids.next(id_prefix::message));
+    if (i % 50 == 49) clock.advance(1s);  // 6 seconds: 6 ids of 16 random bytes, 294 steps of 4
+  }
+  EXPECT_LE(random.calls, 4) << "one call per pool, not one per id";
+  EXPECT_GE(random.calls, 2);
+  EXPECT_TRUE(std::ranges::is_sorted(made));
+  EXPECT_EQ(std::set<std::string>(made.begin(), made.end()).size(), made.size());
+  // The first id of each second takes 16 fresh bytes; consecutive seconds' first ids therefore differ in
+  // their random part, not only in their time.
+  std::array<std::uint8_t, 20> first{}, second{};
+  ASSERT_TRUE(base62_decode_20(std::string_view(made[0]).substr(id_prefix::message.size()), first));
+  ASSERT_TRUE(base62_decode_20(std::string_view(made[50]).substr(id_prefix::message.size()), second));
+  EXPECT_FALSE(std::equal(first.begin() + 5, first.end(), second.begin() + 5));
+}
+
 TEST(Ids, Base62RoundTrips) {
   std::array<std::uint8_t, 20> bytes{};
   for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 13 + 7);
