@@ -78,27 +78,18 @@ const std::string kClaimPending = claim_sql("d.status = 0 AND d.next_attempt_at 
 
 Result<std::vector<ClaimedDelivery>> claim_due_limited(PgConnection& conn, TimePoint now,
                                                        const ClaimOptions& options) {
-  std::vector<ClaimedDelivery> claimed;
   auto locked = conn.exec(kLockEndpoints, Params(now, text_array(options.skip_endpoint_ids), options.limit,
                                                  options.per_endpoint_limit, kEndpointLockClass));
   if (!locked) return std::unexpected(locked.error());
   std::vector<std::string> endpoints;
   for (int i = 0; i < locked->rows(); ++i) endpoints.push_back(locked->row(i).text(0));
-  if (endpoints.empty()) return claimed;
+  if (endpoints.empty()) return std::vector<ClaimedDelivery>{};
   const std::string endpoint_array = text_array(endpoints);
-  for (const std::string* sql : {&kClaimLeaseExpired, &kClaimPending}) {
-    const int room = options.limit - static_cast<int>(claimed.size());
-    if (room <= 0) break;
-    auto result = conn.exec(*sql, Params(now, endpoint_array, room, now + options.lease, options.owner,
-                                         options.per_endpoint_limit));
-    if (!result) return std::unexpected(result.error());
-    for (int i = 0; i < result->rows(); ++i) {
-      Row row = result->row(i);
-      claimed.push_back(ClaimedDelivery{read_delivery(row, 0), read_message(row, 8)});
-    }
-  }
-  sort_oldest_due_first(claimed);
-  return claimed;
+  return claim_expired_then_pending(
+      kClaimLeaseExpired, kClaimPending, options.limit, [&](const std::string& sql, int room) {
+        return conn.exec(sql, Params(now, endpoint_array, room, now + options.lease, options.owner,
+                                     options.per_endpoint_limit));
+      });
 }
 
 }  // namespace hookd::store::postgres

@@ -13,6 +13,7 @@
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_listener.hpp"
 #include "store/postgres/pg_pool.hpp"
+#include "store/row_mapping.hpp"
 #include "store/store.hpp"
 
 namespace hookd::store::postgres {
@@ -174,6 +175,28 @@ Result<void> put_idempotency_record(PgConnection& conn, const IdempotencyRecord&
 // Runs "SELECT status, COUNT(*) … GROUP BY status" and sums it into EndpointStats.
 Result<EndpointStats> count_deliveries_by_status(PgConnection& conn, std::string_view sql,
                                                  const Params& params);
+
+// The two steps of every claim: rows whose lease ran out (their node died), then pending rows, while the
+// batch has room. `run(sql, room)` executes one step's statement, whose rows are a delivery (columns 0-7)
+// and its message (8 on). The rows come back oldest due first.
+template <class Run>
+Result<std::vector<ClaimedDelivery>> claim_expired_then_pending(const std::string& expired_sql,
+                                                                const std::string& pending_sql, int limit,
+                                                                Run run) {
+  std::vector<ClaimedDelivery> claimed;
+  for (const std::string* sql : {&expired_sql, &pending_sql}) {
+    const int room = limit - static_cast<int>(claimed.size());
+    if (room <= 0) break;
+    auto result = run(*sql, room);
+    if (!result) return std::unexpected(result.error());
+    for (int i = 0; i < result->rows(); ++i) {
+      Row row = result->row(i);
+      claimed.push_back(ClaimedDelivery{read_delivery(row, 0), read_message(row, 8)});
+    }
+  }
+  sort_oldest_due_first(claimed);
+  return claimed;
+}
 
 // claim_due's work when ClaimOptions::per_endpoint_limit > 0, inside the caller's transaction
 // (pg_claim_limited.cpp: the limit holds across nodes).

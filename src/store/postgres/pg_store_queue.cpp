@@ -67,20 +67,11 @@ Result<std::vector<ClaimedDelivery>> PgStore::claim_due(TimePoint now, const Cla
   if (options.limit <= 0) return std::vector<ClaimedDelivery>{};
   return write([&](WriteTx& tx) -> Result<std::vector<ClaimedDelivery>> {
     if (options.per_endpoint_limit > 0) return claim_due_limited(tx.conn, now, options);
-    std::vector<ClaimedDelivery> claimed;
     const std::string skip = text_array(options.skip_endpoint_ids);
-    for (const std::string* sql : {&kClaimLeaseExpired, &kClaimPending}) {
-      const int room = options.limit - static_cast<int>(claimed.size());
-      if (room <= 0) break;
-      auto result = tx.conn.exec(*sql, Params(now, skip, room, now + options.lease, options.owner));
-      if (!result) return std::unexpected(result.error());
-      for (int i = 0; i < result->rows(); ++i) {
-        Row row = result->row(i);
-        claimed.push_back(ClaimedDelivery{read_delivery(row, 0), read_message(row, 8)});
-      }
-    }
-    sort_oldest_due_first(claimed);
-    return claimed;
+    return claim_expired_then_pending(
+        kClaimLeaseExpired, kClaimPending, options.limit, [&](const std::string& sql, int room) {
+          return tx.conn.exec(sql, Params(now, skip, room, now + options.lease, options.owner));
+        });
   });
 }
 
