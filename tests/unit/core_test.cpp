@@ -34,6 +34,16 @@ class ScriptedRandom final : public RandomSource {
 
 const TimePoint kT0 = from_millis(1'700'000'000'000);
 
+// `n` message ids, `per_second` of them in each second.
+std::vector<std::string> message_ids(IdGenerator& ids, FixedClock& clock, int n, int per_second) {
+  std::vector<std::string> made;
+  for (int i = 0; i < n; ++i) {
+    made.push_back(ids.next(id_prefix::message));
+    if (i % per_second == per_second - 1) clock.advance(1s);
+  }
+  return made;
+}
+
 TEST(Ids, HavePrefixAnd27Base62Characters) {
   FixedClock clock(kT0);
   SecureRandom random;
@@ -53,11 +63,7 @@ TEST(Ids, SortByCreationTimeAcrossAndWithinSeconds) {
   FixedClock clock(kT0);
   SecureRandom random;
   IdGenerator ids(clock, random);
-  std::vector<std::string> made;
-  for (int i = 0; i < 3000; ++i) {
-    made.push_back(ids.next(id_prefix::message));
-    if (i % 1000 == 999) clock.advance(1s);  // many ids in one second, then the next second
-  }
+  auto made = message_ids(ids, clock, 3000, 1000);  // many ids in one second, then the next second
   EXPECT_TRUE(std::ranges::is_sorted(made));
   EXPECT_EQ(std::set<std::string>(made.begin(), made.end()).size(), made.size());
   TimePoint decoded{};
@@ -85,11 +91,7 @@ TEST(Ids, DrawTheirRandomBytesInBulk) {
   FixedClock clock(kT0);
   CountingRandom random;
   IdGenerator ids(clock, random);
-  std::vector<std::string> made;
-  for (int i = 0; i < 300; ++i) {
-    made.push_back(ids.next(id_prefix::message));
-    if (i % 50 == 49) clock.advance(1s);  // 6 seconds: 6 ids of 16 random bytes, 294 steps of 4
-  }
+  auto made = message_ids(ids, clock, 300, 50);  // 6 seconds: 6 ids of 16 random bytes, 294 steps of 4
   EXPECT_LE(random.calls, 4) << "one call per pool, not one per id";
   EXPECT_GE(random.calls, 2);
   EXPECT_TRUE(std::ranges::is_sorted(made));
