@@ -66,6 +66,15 @@ TEST_F(ClaimPlan, OneEndpointsDueRowsComeFromThePerEndpointIndex) {
   EXPECT_FALSE(has(lines, "TEMP B-TREE")) << joined(lines);
 }
 
+// When the head is all held by full endpoints, the claim visits only endpoints with pending rows, found by
+// seeking the pending rows' index from one endpoint id to the next, never by listing every endpoint.
+TEST_F(ClaimPlan, EndpointsWithPendingWorkAreFoundOneSeekEach) {
+  auto lines = plan(claim_sql::kNextEndpointWithPending);
+  EXPECT_TRUE(has(lines, "SEARCH deliveries USING COVERING INDEX deliveries_pending (endpoint_id>?)"))
+      << joined(lines);
+  EXPECT_FALSE(has(lines, "TEMP B-TREE")) << joined(lines);
+}
+
 TEST_F(ClaimPlan, TheHeadOfTheQueueIsReadFromTheDueTimeIndexAlone) {
   auto head = plan(claim_sql::kDueHead);
   EXPECT_TRUE(
@@ -80,8 +89,9 @@ TEST_F(ClaimPlan, TheHeadOfTheQueueIsReadFromTheDueTimeIndexAlone) {
 }
 
 TEST_F(ClaimPlan, NoClaimStatementScansATable) {
-  for (const auto* sql : {&claim_sql::kDueHead, &claim_sql::kCountDueHead, &claim_sql::kDueForEndpoint,
-                          &claim_sql::kLeaseExpired, &claim_sql::kBusyEndpoints}) {
+  for (const auto* sql :
+       {&claim_sql::kDueHead, &claim_sql::kCountDueHead, &claim_sql::kNextEndpointWithPending,
+        &claim_sql::kDueForEndpoint, &claim_sql::kLeaseExpired, &claim_sql::kBusyEndpoints}) {
     auto lines = plan(*sql);
     ASSERT_FALSE(lines.empty()) << *sql;
     for (const auto& line : lines) {

@@ -12,6 +12,9 @@ namespace hookd::store::sqlite::claim_sql {
 extern const std::string kDueHead;
 // How many rows the head above would hold before that drop (?1 now, ?2 bound): it was cut when this is ?2.
 extern const std::string kCountDueHead;
+// The first endpoint after ?1 (in id order) with a pending delivery: stepped from '' on, it lists the
+// endpoints with pending work, one index seek each.
+extern const std::string kNextEndpointWithPending;
 // One endpoint's (?2) due rows, oldest first, at most ?3; ?1: now.
 extern const std::string kDueForEndpoint;
 // Rows out under a lease that ended before ?1, except the endpoints in ?2 (JSON array); at most ?3.

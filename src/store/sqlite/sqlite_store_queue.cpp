@@ -66,15 +66,21 @@ class ClaimBatch {
     return *due == bound;
   }
 
-  // Every endpoint not skipped, for its own due rows (one index seek each): used when the head of the queue
-  // is all held by skipped or full endpoints, so that the others are not starved behind them.
+  // Every endpoint with pending work and not skipped, for its own due rows (one index seek each): used when
+  // the head of the queue is all held by skipped or full endpoints, so that the others are not starved
+  // behind them. Endpoints without pending rows are never visited (with thousands of idle endpoints, a
+  // list of all of them was read and each one asked, on every such claim).
   Result<void> take_from_each_endpoint(TimePoint now) {
-    std::vector<std::string> endpoint_ids;
-    auto listed = for_each_row(db_, "SELECT id FROM endpoints ORDER BY id",
-                               [&](const Statement& row) { endpoint_ids.push_back(row.text(0)); });
-    if (!listed) return std::unexpected(listed.error());
-    for (const auto& id : endpoint_ids) {
-      if (full()) break;
+    std::string id;
+    while (!full()) {
+      auto next = query_one<std::string>(
+          db_, claim_sql::kNextEndpointWithPending, "endpoint with pending deliveries",
+          [](const Statement& row) { return row.text(0); }, id);
+      if (!next) {
+        if (next.error().kind == ErrorKind::not_found) break;  // none after this one has pending rows
+        return std::unexpected(next.error());
+      }
+      id = std::move(*next);
       if (skipped_.contains(id)) continue;
       int room = options_.limit - static_cast<int>(claimed_.size());
       if (options_.per_endpoint_limit > 0) room = std::min(room, options_.per_endpoint_limit - busy_[id]);
