@@ -36,6 +36,13 @@ STUCK_PORT=$((BASE_PORT + 3))
 CLK_TCK=$(getconf CLK_TCK)
 BENCH_PIDS=()
 
+# Runs hookd ($1, an absolute path) under valgrind's callgrind from now on, its profile written to $2 when it
+# stops: HOOKD_BIN becomes a wrapper script in $WORK (removed with it).
+callgrind_hookd() {
+  HOOKD_BIN="$WORK/hookd-callgrind"
+  printf '#!/bin/bash\nexec valgrind --tool=callgrind --callgrind-out-file=%q %q "$@"\n' "$2" "$1" > "$HOOKD_BIN"
+  chmod +x "$HOOKD_BIN"
+}
 bench_cleanup() {
   [ -n "${HOOKD_PID:-}" ] && kill "$HOOKD_PID" 2>/dev/null && wait "$HOOKD_PID" 2>/dev/null || true
   [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true

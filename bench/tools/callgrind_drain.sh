@@ -7,13 +7,9 @@
 # Then: callgrind_annotate --inclusive=yes OUT | grep -E 'claim_due|record_outcomes|GroupCommitWriter::run'
 REAL="$(realpath "${1:-build/hookd}")"
 OUT="$(realpath -m "${2:-/tmp/hookd-drain.callgrind}")"
-WRAPPER=$(mktemp /tmp/hookd-callgrind-XXXXXX)
-printf '#!/bin/bash\nexec valgrind --tool=callgrind --callgrind-out-file=%q %q "$@"\n' "$OUT" "$REAL" > "$WRAPPER"
-chmod +x "$WRAPPER"
 PRELOAD_BIN="${PRELOAD_BIN:-$(dirname "$REAL")/bench_preload}"
-HOOKD_BIN="$WRAPPER"
 source "$(dirname "$0")/../lib.sh"
-trap 'bench_cleanup; rm -f "$WRAPPER"' EXIT
+callgrind_hookd "$REAL" "$OUT"
 N="${DRAIN_DELIVERIES:-20000}"; FANOUT="${DRAIN_FANOUT:-10}"
 start_nginx
 make_payloads

@@ -7,12 +7,8 @@
 # Then: callgrind_annotate --inclusive=yes OUT | grep -E 'Api::handle|GroupCommitWriter::run|Dispatcher::run'
 REAL="$(realpath "${1:-build/hookd}")"
 OUT="$(realpath -m "${2:-/tmp/hookd-ingest.callgrind}")"
-WRAPPER=$(mktemp /tmp/hookd-callgrind-XXXXXX)
-printf '#!/bin/bash\nexec valgrind --tool=callgrind --callgrind-out-file=%q %q "$@"\n' "$OUT" "$REAL" > "$WRAPPER"
-chmod +x "$WRAPPER"
-HOOKD_BIN="$WRAPPER"
 source "$(dirname "$0")/../lib.sh"
-trap 'bench_cleanup; rm -f "$WRAPPER"' EXIT
+callgrind_hookd "$REAL" "$OUT"
 start_nginx
 make_payloads
 start_hookd "$WORK/data" --catalog booking-platform

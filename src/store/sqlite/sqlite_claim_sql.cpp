@@ -44,16 +44,16 @@ const std::string kDueHeadIds =
 const std::string kDueHead = select_due(kDueHeadIds + " h JOIN deliveries d ON d.id = h.id",
                                         "d.endpoint_id NOT IN (SELECT value FROM json_each(?3))");
 const std::string kCountDueHead = "SELECT COUNT(*) FROM " + kDueHeadIds;
-// INDEXED BY: left to itself, the planner took the due-time index (status, next_attempt_at) for this one,
-// and each endpoint's claim walked every due row of every endpoint: with a stuck endpoint's backlog at the
-// head of the queue, that was every claim, and the writer thread ran at 88 % for 1,000 deliveries/s. The
-// index of each endpoint's pending rows is walked in id order; its rows not yet due (retries waiting) are
-// read and passed.
 // A skip-scan by hand: SQLite skips through an index only with statistics (ANALYZE), which this store does
 // not keep.
 const std::string kNextEndpointWithPending =
     "SELECT endpoint_id FROM deliveries INDEXED BY deliveries_pending "
     "WHERE status = 0 AND endpoint_id > ?1 ORDER BY endpoint_id LIMIT 1";
+// INDEXED BY: left to itself, the planner took the due-time index (status, next_attempt_at) for this one,
+// and each endpoint's claim walked every due row of every endpoint: with a stuck endpoint's backlog at the
+// head of the queue, that was every claim, and the writer thread ran at 88 % for 1,000 deliveries/s. The
+// index of each endpoint's pending rows is walked in id order; its rows not yet due (retries waiting) are
+// read and passed.
 const std::string kDueForEndpoint =
     select_due("deliveries d INDEXED BY deliveries_pending",
                "d.endpoint_id = ?2 AND d.status = 0 AND d.next_attempt_at <= ?1", "ORDER BY d.id LIMIT ?3");
