@@ -1,59 +1,53 @@
 #include "delivery/http_client.hpp"
 
-#include <arpa/inet.h>
-#include <curl/curl.h>
 #include <fmt/format.h>
-#include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <csignal>
-#include <cstring>
+#include <ctime>
+#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
+
+#include "delivery/http_origin.hpp"
 
 namespace hookd::delivery {
 namespace {
 
-// Thin RAII over libcurl's handles (CURL and CURLM are typedefs of void).
-struct EasyCleanup {
-  void operator()(CURL* e) const { curl_easy_cleanup(e); }
-};
-struct MultiCleanup {
-  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
-};
-struct SlistCleanup {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-using EasyHandle = std::unique_ptr<CURL, EasyCleanup>;
-using MultiHandle = std::unique_ptr<CURLM, MultiCleanup>;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using SteadyTime = std::chrono::steady_clock::time_point;
+constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
-class HeaderList {
- public:
-  bool append(const std::string& line) {
-    curl_slist* head = curl_slist_append(list_.get(), line.c_str());
-    if (head == nullptr) return false;
-    list_.release();  // curl_slist_append returns the same head, now one node longer
-    list_.reset(head);
-    return true;
-  }
-  curl_slist* get() const { return list_.get(); }
-
- private:
-  std::unique_ptr<curl_slist, SlistCleanup> list_;
-};
-
-constexpr std::size_t kMaxResponseHeaderBytes = 64 * 1024;
-constexpr std::size_t kMaxIdleHandles = 256;
-constexpr int kPollTimeoutMs = 1000;
+constexpr std::uint32_t kMaxResponseHeaderBytes = 64 * 1024;
+constexpr std::size_t kMaxIdlePerOrigin = 512;
+constexpr auto kIdleLifetime = std::chrono::seconds(60);  // idle connections older than this are closed
+constexpr auto kSweepEvery = std::chrono::seconds(10);
+// A connection idle for longer is checked for a close by the receiver before it is reused. Shorter idles
+// skip that system call; the retry on a fresh connection covers the rare close in between.
+constexpr auto kCheckIdleAfter = std::chrono::seconds(2);
+constexpr std::size_t kBodyChunk = 4096;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -68,114 +62,8 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// One request in progress; lives on the heap so curl's callbacks can hold a stable pointer to it.
-struct Transfer {
-  OutboundRequest request;
-  std::function<void(OutboundResponse)> done;
-  EasyHandle easy;
-  HeaderList headers;
-  OutboundResponse response;
-  std::size_t body_cap = 0;
-  std::size_t header_bytes = 0;
-  const AddressPolicy* policy = nullptr;
-  bool blocked = false;
-  std::string blocked_detail;
-  std::chrono::steady_clock::time_point started;
-  std::array<char, CURL_ERROR_SIZE> error_buffer{};
-};
-
-std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  const std::size_t n = size * count;
-  const std::size_t room = t->body_cap - t->response.body.size();
-  if (n <= room) {
-    t->response.body.append(data, n);
-    return n;
-  }
-  // Keep what fits and abort: the rest of a huge body is never read, let alone buffered.
-  t->response.body.append(data, room);
-  t->response.body_truncated = true;
-  return 0;
-}
-
-std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  const std::size_t n = size * count;
-  const std::string_view line(data, n);
-  if (line.starts_with("HTTP/")) {
-    // A new status line (after 100 Continue, say): only the final response's headers count.
-    t->response.headers.clear();
-    t->header_bytes = 0;
-    return n;
-  }
-  const auto colon = line.find(':');
-  if (colon == std::string_view::npos || t->header_bytes + n > kMaxResponseHeaderBytes) return n;
-  t->header_bytes += n;
-  t->response.headers.emplace_back(lower(trim(line.substr(0, colon))),
-                                   std::string(trim(line.substr(colon + 1))));
-  return n;
-}
-
-// Called by curl for every socket it is about to connect, with the resolved address: the one place where
-// the policy sees what is really dialled, whatever DNS said when the endpoint was created.
-curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* address) {
-  auto* t = static_cast<Transfer*>(user);
-  std::optional<Ipv6Bytes> bytes;
-  if (address->family == AF_INET && address->addrlen >= sizeof(sockaddr_in)) {
-    sockaddr_in in{};
-    std::memcpy(&in, &address->addr, sizeof in);
-    Ipv4Bytes v4{};
-    std::memcpy(v4.data(), &in.sin_addr, 4);
-    bytes = ipv4_mapped(v4);
-  } else if (address->family == AF_INET6 && address->addrlen >= sizeof(sockaddr_in6)) {
-    sockaddr_in6 in6{};
-    std::memcpy(&in6, &address->addr, sizeof in6);
-    Ipv6Bytes v6{};
-    std::memcpy(v6.data(), &in6.sin6_addr, 16);
-    bytes = v6;
-  }
-  if (!bytes || !t->policy->permits(*bytes)) {
-    t->blocked = true;
-    t->blocked_detail = bytes ? fmt::format("refused to connect to {} ({} address)", format_ip(*bytes),
-                                            to_string(classify_ipv6(*bytes)))
-                              : "refused to connect to a non-IP address";
-    return CURL_SOCKET_BAD;
-  }
-  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
-}
-
-ErrorClass classify_failure(CURLcode rc) {
-  switch (rc) {
-    case CURLE_OPERATION_TIMEDOUT:
-      return ErrorClass::timeout;
-    case CURLE_COULDNT_CONNECT:
-      return ErrorClass::connect;
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-      return ErrorClass::dns;
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_SHUTDOWN_FAILED:
-    case CURLE_USE_SSL_FAILED:
-    case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_SSL_ENGINE_SETFAILED:
-    case CURLE_SSL_ENGINE_INITFAILED:
-      return ErrorClass::tls;
-    default:
-      return ErrorClass::other;
-  }
-}
-
 // Endpoint headers come from API users: a CR or LF would let them smuggle extra headers or requests.
 std::optional<std::string> invalid_header(const std::vector<std::pair<std::string, std::string>>& headers) {
-  // One pass over the bytes: find_first_of calls memchr on the three-byte set for every character.
   auto has_control = [](std::string_view s) {
     return std::any_of(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
   };
@@ -188,49 +76,109 @@ std::optional<std::string> invalid_header(const std::vector<std::pair<std::strin
   return std::nullopt;
 }
 
-void ensure_curl_initialised() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+Ipv6Bytes address_bytes(const asio::ip::address& address) {
+  if (address.is_v4()) {
+    const auto v4 = address.to_v4().to_bytes();
+    return ipv4_mapped(Ipv4Bytes{v4[0], v4[1], v4[2], v4[3]});
+  }
+  Ipv6Bytes bytes{};
+  const auto v6 = address.to_v6().to_bytes();
+  std::copy(v6.begin(), v6.end(), bytes.begin());
+  return bytes;
 }
+
+struct Failure {
+  ErrorClass error = ErrorClass::other;
+  std::string detail;
+};
+
+ErrorClass timeout_or(const beast::error_code& ec, ErrorClass otherwise) {
+  return ec == beast::error::timeout ? ErrorClass::timeout : otherwise;
+}
+
+// One kept-alive connection to an origin: plain TCP, or TLS over it.
+struct Connection {
+  Connection(asio::io_context& io, std::string key) : plain(std::in_place, io), pool_key(std::move(key)) {}
+
+  beast::tcp_stream& transport() { return secure ? secure->next_layer() : *plain; }
+
+  std::optional<beast::tcp_stream> plain;  // moved into `secure` once TLS is set up
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  beast::flat_buffer buffer;  // bytes read past the previous response stay here (there should be none)
+  std::string pool_key;
+  SteadyTime idle_since;
+  bool reused = false;
+};
+
+// One request in progress. What it is waiting on is noted so that shutdown can cancel it.
+struct Transfer {
+  OutboundRequest request;
+  std::function<void(OutboundResponse)> done;
+  OutboundResponse response;
+  SteadyTime started;
+  bool finished = false;  // `done` has been called (by the transfer or by shutdown)
+  Connection* connection = nullptr;
+  asio::steady_timer* timer = nullptr;
+  std::shared_ptr<tcp::resolver> resolver;
+};
+
+// Connections to one origin (scheme, host, port).
+struct OriginPool {
+  std::vector<std::unique_ptr<Connection>> idle;  // most recently used last
+  std::size_t open = 0;                           // idle, in use, or being opened
+  std::deque<asio::steady_timer*> waiters;        // requests waiting for room under max_host_connections
+};
+
+// What an exchange on a connection ended with.
+struct Exchanged {
+  std::optional<Failure> failure;
+  bool nothing_received = false;  // failed before any byte of a response: safe to try a fresh connection
+  bool reusable = false;
+};
 
 }  // namespace
 
 struct HttpClient::Impl {
   HttpClientOptions options;
-  MultiHandle multi;
+  asio::io_context io{1};
+  ssl::context tls{ssl::context::tls_client};
   std::atomic<std::size_t> in_flight{0};
 
-  std::mutex mutex;  // guards queue, stopping and closed
+  std::mutex mutex;  // guards queue and closed
   std::vector<std::unique_ptr<Transfer>> queue;
-  bool stopping = false;
   bool closed = false;
 
-  // Only touched by the loop thread.
-  std::unordered_map<CURL*, std::unique_ptr<Transfer>> active;
-  std::vector<EasyHandle> idle;
+  // Only touched on the client's thread.
+  bool stopping = false;
+  std::unordered_set<Transfer*> active;
+  std::unordered_map<std::string, OriginPool> pools;
+  asio::steady_timer sweeper{io};
 
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::thread thread;  // last: started once everything above exists
 
   explicit Impl(HttpClientOptions opts) : options(std::move(opts)) {
-    ensure_curl_initialised();
-    multi.reset(curl_multi_init());
-    if (!multi) throw std::runtime_error("curl_multi_init failed");
-    if (options.max_host_connections > 0)
-      curl_multi_setopt(multi.get(), CURLMOPT_MAX_HOST_CONNECTIONS, options.max_host_connections);
-    if (options.max_total_connections > 0)
-      curl_multi_setopt(multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS, options.max_total_connections);
+    tls.set_default_verify_paths();  // the system's roots (/etc/ssl/certs on Debian)
+    if (!options.ca_file.empty()) tls.load_verify_file(options.ca_file);
+    tls.set_verify_mode(ssl::verify_peer);
+    SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
+    work.emplace(io.get_executor());
+    sweep_later();
     thread = std::thread([this] {
       pthread_setname_np(pthread_self(), "hookd-http");  // shows in top -H and /proc
-      run();
+      // A receiver closing mid-send must not raise SIGPIPE in the process (asio sends with MSG_NOSIGNAL;
+      // this also covers anything that does not).
+      sigset_t pipe_set;
+      sigemptyset(&pipe_set);
+      sigaddset(&pipe_set, SIGPIPE);
+      pthread_sigmask(SIG_BLOCK, &pipe_set, nullptr);
+      io.run();
     });
   }
 
   ~Impl() {
-    {
-      std::lock_guard lock(mutex);
-      stopping = true;
-    }
-    curl_multi_wakeup(multi.get());
+    asio::post(io, [this] { shut_down(); });
+    work.reset();
     if (thread.joinable()) thread.join();
   }
 
@@ -246,204 +194,369 @@ struct HttpClient::Impl {
       }
     }
     if (t) {
-      fail(std::move(t), "client shutting down");
+      fail(*t, ErrorClass::other, "client shutting down");
       return;
     }
-    // One wake-up per batch: the queue became non-empty after the loop last took it, so the wake-up sent
-    // then is still ahead of the loop's next poll, and the loop takes the whole queue when it wakes. A
-    // wake-up per request cost a send on the wake-up socket and a spin of the loop each.
-    if (first) curl_multi_wakeup(multi.get());
+    // One post per batch: the queue became non-empty after the thread last took it, so the post made then
+    // is still ahead, and it takes the whole queue when it runs.
+    if (first) asio::post(io, [this] { start_queued(); });
   }
 
-  void run() {
-    // A receiver closing mid-send raises SIGPIPE in the writing thread (OpenSSL writes do not use
-    // MSG_NOSIGNAL): blocked here, it stays pending on this thread instead of killing the process.
-    sigset_t pipe_set;
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_set, nullptr);
-
-    while (true) {
-      std::vector<std::unique_ptr<Transfer>> incoming;
-      bool stop = false;
-      {
-        std::lock_guard lock(mutex);
-        incoming.swap(queue);
-        stop = stopping;
-      }
-      if (stop) {
-        for (auto& t : incoming) fail(std::move(t), "client shutting down");
-        break;
-      }
-      for (auto& t : incoming) start(std::move(t));
-      int running = 0;
-      curl_multi_perform(multi.get(), &running);
-      collect_finished();
-      curl_multi_poll(multi.get(), nullptr, 0, kPollTimeoutMs, nullptr);
+  void start_queued() {
+    std::vector<std::unique_ptr<Transfer>> incoming;
+    {
+      std::lock_guard lock(mutex);
+      incoming.swap(queue);
     }
-    shut_down();
+    for (auto& t : incoming) {
+      t->started = std::chrono::steady_clock::now();
+      asio::co_spawn(io, run(std::move(t)), [](const std::exception_ptr&) {});
+    }
+  }
+
+  awaitable<void> run(std::unique_ptr<Transfer> owned) {
+    Transfer& t = *owned;
+    active.insert(&t);
+    try {
+      co_await perform(t);
+    } catch (const std::exception& e) {
+      fail(t, ErrorClass::other, fmt::format("http client: {}", e.what()));
+    }
+    active.erase(&t);
+    if (!t.finished) fail(t, ErrorClass::other, "request ended without an outcome");
+  }
+
+  awaitable<void> perform(Transfer& t) {
+    if (stopping) co_return fail(t, ErrorClass::other, "client shutting down");
+    if (auto bad = invalid_header(t.request.headers)) co_return fail(t, ErrorClass::other, *bad);
+    auto origin = parse_http_origin(t.request.url);
+    if (!origin) co_return fail(t, ErrorClass::other, origin.error());
+    const std::string head = http_request_head(t.request.method, *origin, options.user_agent,
+                                               t.request.headers, t.request.body.size());
+    const SteadyTime deadline = t.started + std::max<Millis>(Millis(1), t.request.timeout);
+    for (int attempt = 0;; ++attempt) {
+      auto acquired = co_await acquire(t, *origin, deadline);
+      if (!acquired) co_return fail(t, acquired.error().error, acquired.error().detail);
+      std::unique_ptr<Connection> c = std::move(*acquired);
+      c->transport().expires_at(deadline);
+      t.connection = c.get();
+      // (Not a conditional expression: g++ 12 miscompiles co_await inside ?:.)
+      Exchanged x;
+      if (c->secure) {
+        x = co_await exchange(*c->secure, *c, t, head);
+      } else {
+        x = co_await exchange(*c->plain, *c, t, head);
+      }
+      t.connection = nullptr;
+      const bool was_reused = c->reused;
+      if (x.reusable) {
+        release(std::move(c));
+      } else {
+        discard(std::move(c));
+      }
+      // A kept-alive connection the receiver had closed: the request never reached it, so send it once more
+      // on a new connection, as browsers and curl do.
+      if (x.failure && x.nothing_received && was_reused && attempt == 0 && !t.finished &&
+          x.failure->error != ErrorClass::timeout) {
+        t.response = OutboundResponse{};
+        continue;
+      }
+      if (x.failure) co_return fail(t, x.failure->error, x.failure->detail);
+      co_return complete(t);
+    }
+  }
+
+  // An idle connection to the origin, or a new one when the origin has room; waits for room otherwise.
+  awaitable<std::expected<std::unique_ptr<Connection>, Failure>> acquire(Transfer& t,
+                                                                         const HttpOrigin& origin,
+                                                                         SteadyTime deadline) {
+    while (true) {
+      if (stopping) co_return std::unexpected(Failure{ErrorClass::other, "client shutting down"});
+      OriginPool& pool = pools[origin.pool_key];
+      if (auto c = take_idle(pool)) co_return c;
+      const auto limit = static_cast<std::size_t>(std::max(0L, options.max_host_connections));
+      if (limit == 0 || pool.open < limit) {
+        ++pool.open;
+        auto opened = co_await open_connection(t, origin, deadline);
+        if (!opened) connection_gone(origin.pool_key);
+        co_return opened;
+      }
+      asio::steady_timer timer(io, deadline);
+      pool.waiters.push_back(&timer);
+      t.timer = &timer;
+      auto [ec] = co_await timer.async_wait(kTuple);
+      t.timer = nullptr;
+      auto& waiters = pools[origin.pool_key].waiters;
+      waiters.erase(std::remove(waiters.begin(), waiters.end(), &timer), waiters.end());
+      if (!ec)
+        co_return std::unexpected(Failure{ErrorClass::timeout, "timed out waiting for a free connection"});
+    }
+  }
+
+  std::unique_ptr<Connection> take_idle(OriginPool& pool) {
+    const auto now = std::chrono::steady_clock::now();
+    while (!pool.idle.empty()) {
+      std::unique_ptr<Connection> c = std::move(pool.idle.back());
+      pool.idle.pop_back();
+      if (now - c->idle_since < kCheckIdleAfter || still_open(*c)) return c;
+      --pool.open;  // the receiver closed it while it was idle
+    }
+    return nullptr;
+  }
+
+  static bool still_open(Connection& c) {
+    char byte = 0;
+    const ssize_t n = ::recv(c.transport().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    // Nothing to read is the only healthy state: end of stream, an error or unasked-for bytes all end it.
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+
+  awaitable<std::expected<std::unique_ptr<Connection>, Failure>> open_connection(Transfer& t,
+                                                                                 const HttpOrigin& origin,
+                                                                                 SteadyTime deadline) {
+    std::vector<tcp::endpoint> candidates;
+    beast::error_code ec;
+    const auto literal = asio::ip::make_address(origin.host, ec);
+    const bool is_literal = !ec;
+    if (is_literal) {
+      candidates.emplace_back(literal, origin.port);
+    } else {
+      auto resolved = co_await resolve(t, origin, deadline);
+      if (!resolved) co_return std::unexpected(resolved.error());
+      candidates = std::move(*resolved);
+    }
+    // The policy sees every address that will be dialled, whatever DNS said when the endpoint was created.
+    std::vector<tcp::endpoint> permitted;
+    std::string refused;
+    for (const auto& candidate : candidates) {
+      const Ipv6Bytes bytes = address_bytes(candidate.address());
+      if (options.policy.permits(bytes)) {
+        permitted.push_back(candidate);
+      } else if (refused.empty()) {
+        refused = fmt::format("refused to connect to {} ({} address)", format_ip(bytes),
+                              to_string(classify_ipv6(bytes)));
+      }
+    }
+    if (permitted.empty()) co_return std::unexpected(Failure{ErrorClass::blocked_target, refused});
+
+    auto c = std::make_unique<Connection>(io, origin.pool_key);
+    c->plain->expires_at(deadline);
+    t.connection = c.get();
+    auto [connect_ec, endpoint] = co_await c->plain->async_connect(permitted, kTuple);
+    t.connection = nullptr;
+    if (connect_ec) {
+      co_return std::unexpected(Failure{timeout_or(connect_ec, ErrorClass::connect),
+                                        fmt::format("could not connect to {} port {}: {}", origin.host,
+                                                    origin.port, connect_ec.message())});
+    }
+    c->plain->socket().set_option(tcp::no_delay(true), ec);
+    if (!origin.tls) co_return c;
+
+    c->secure.emplace(std::move(*c->plain), tls);
+    c->plain.reset();
+    if (!is_literal) SSL_set_tlsext_host_name(c->secure->native_handle(), origin.host.c_str());
+    c->secure->set_verify_mode(ssl::verify_peer);
+    c->secure->set_verify_callback(ssl::host_name_verification(origin.host));
+    t.connection = c.get();
+    auto [handshake_ec] = co_await c->secure->async_handshake(ssl::stream_base::client, kTuple);
+    t.connection = nullptr;
+    if (handshake_ec) {
+      co_return std::unexpected(
+          Failure{timeout_or(handshake_ec, ErrorClass::tls),
+                  fmt::format("TLS handshake with {} failed: {}", origin.host, handshake_ec.message())});
+    }
+    co_return c;
+  }
+
+  awaitable<std::expected<std::vector<tcp::endpoint>, Failure>> resolve(Transfer& t, const HttpOrigin& origin,
+                                                                        SteadyTime deadline) {
+    // The lookup runs on asio's resolver thread; the deadline cancels the wait for it.
+    auto resolver = std::make_shared<tcp::resolver>(io);
+    asio::steady_timer timer(io, deadline);
+    timer.async_wait([resolver](const beast::error_code& e) {
+      if (!e) resolver->cancel();
+    });
+    t.resolver = resolver;
+    auto [ec, results] = co_await resolver->async_resolve(origin.host, std::to_string(origin.port), kTuple);
+    t.resolver.reset();
+    timer.cancel();
+    if (ec == asio::error::operation_aborted && std::chrono::steady_clock::now() >= deadline) {
+      co_return std::unexpected(
+          Failure{ErrorClass::timeout, fmt::format("resolving {} timed out", origin.host)});
+    }
+    if (ec) {
+      co_return std::unexpected(
+          Failure{ErrorClass::dns, fmt::format("could not resolve {}: {}", origin.host, ec.message())});
+    }
+    std::vector<tcp::endpoint> endpoints;
+    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+    co_return endpoints;
+  }
+
+  // Sends the request and reads the response into t.response, keeping at most max_response_body bytes of it.
+  template <class Stream>
+  awaitable<Exchanged> exchange(Stream& stream, Connection& c, Transfer& t, const std::string& head) {
+    Exchanged x;
+    const std::array<asio::const_buffer, 2> request{asio::buffer(head), asio::buffer(t.request.body)};
+    auto [write_ec, written] = co_await asio::async_write(stream, request, kTuple);
+    if (write_ec) {
+      x.nothing_received = true;
+      x.failure = Failure{timeout_or(write_ec, ErrorClass::other),
+                          fmt::format("sending the request failed: {}", write_ec.message())};
+      co_return x;
+    }
+    std::optional<http::response_parser<http::buffer_body>> parser;
+    do {  // an interim 1xx response (103 Early Hints, say) precedes the real one
+      parser.emplace();
+      parser->header_limit(kMaxResponseHeaderBytes);
+      parser->body_limit(boost::none);  // the cap below stops reading instead
+      if (t.request.method == "HEAD") parser->skip(true);
+      auto [read_ec, n] = co_await http::async_read_header(stream, c.buffer, *parser, kTuple);
+      if (read_ec) {
+        x.nothing_received = !parser->got_some();
+        x.failure = Failure{timeout_or(read_ec, ErrorClass::other),
+                            fmt::format("reading the response failed: {}", read_ec.message())};
+        co_return x;
+      }
+    } while (parser->get().result_int() / 100 == 1 && parser->get().result_int() != 101);
+
+    auto& message = parser->get();
+    OutboundResponse& response = t.response;
+    response.status = static_cast<int>(message.result_int());
+    for (const auto& field : message) {
+      response.headers.emplace_back(lower(field.name_string()), std::string(trim(field.value())));
+    }
+    std::array<char, kBodyChunk> chunk;
+    while (!parser->is_done()) {
+      message.body().data = chunk.data();
+      message.body().size = chunk.size();
+      auto [read_ec, n] = co_await http::async_read(stream, c.buffer, *parser, kTuple);
+      const std::size_t got = chunk.size() - message.body().size;
+      const std::size_t room = options.max_response_body - response.body.size();
+      response.body.append(chunk.data(), std::min(got, room));
+      if (got > room) {
+        // Keep what fits and stop: the rest of a huge body is never read, and the connection is dropped.
+        response.body_truncated = true;
+        co_return x;
+      }
+      if (read_ec == http::error::need_buffer) continue;
+      if (read_ec == ssl::error::stream_truncated && parser->need_eof()) {
+        // A TLS receiver that ends an unframed body by closing without close_notify.
+        beast::error_code eof_ec;
+        parser->put_eof(eof_ec);
+        if (!eof_ec) break;
+      }
+      if (read_ec) {
+        x.failure = Failure{timeout_or(read_ec, ErrorClass::other),
+                            fmt::format("reading the response body failed: {}", read_ec.message())};
+        co_return x;
+      }
+    }
+    x.reusable = message.keep_alive() && parser->is_done() && c.buffer.size() == 0;
+    co_return x;
+  }
+
+  void release(std::unique_ptr<Connection> c) {
+    if (stopping) return;
+    OriginPool& pool = pools[c->pool_key];
+    if (pool.idle.size() >= kMaxIdlePerOrigin) {
+      discard(std::move(c));
+      return;
+    }
+    c->transport().expires_never();
+    c->idle_since = std::chrono::steady_clock::now();
+    c->reused = true;
+    pool.idle.push_back(std::move(c));
+    wake_one(pool);
+  }
+
+  void discard(std::unique_ptr<Connection> c) {
+    if (stopping) return;
+    connection_gone(c->pool_key);
+  }
+
+  void connection_gone(const std::string& key) {
+    if (stopping) return;
+    OriginPool& pool = pools[key];
+    --pool.open;
+    wake_one(pool);
+  }
+
+  static void wake_one(OriginPool& pool) {
+    if (pool.waiters.empty()) return;
+    asio::steady_timer* waiter = pool.waiters.front();
+    pool.waiters.pop_front();
+    waiter->cancel();  // the waiting request looks again
+  }
+
+  // Closes connections idle past their lifetime and forgets origins with no connection left.
+  void sweep_later() {
+    sweeper.expires_after(kSweepEvery);
+    sweeper.async_wait([this](const beast::error_code& ec) {
+      if (ec || stopping) return;
+      const auto oldest = std::chrono::steady_clock::now() - kIdleLifetime;
+      for (auto it = pools.begin(); it != pools.end();) {
+        auto& idle = it->second.idle;
+        const auto before = idle.size();
+        std::erase_if(idle, [&](const std::unique_ptr<Connection>& c) { return c->idle_since < oldest; });
+        it->second.open -= before - idle.size();
+        it = it->second.open == 0 && it->second.waiters.empty() ? pools.erase(it) : std::next(it);
+      }
+      sweep_later();
+    });
   }
 
   void shut_down() {
+    stopping = true;
     std::vector<std::unique_ptr<Transfer>> leftovers;
     {
       std::lock_guard lock(mutex);
       closed = true;
       leftovers.swap(queue);
     }
-    for (auto& t : leftovers) fail(std::move(t), "client shutting down");
-    auto active_now = std::move(active);
-    for (auto& [easy, t] : active_now) {
-      curl_multi_remove_handle(multi.get(), easy);
-      fail(std::move(t), "client shutting down");
+    for (auto& t : leftovers) fail(*t, ErrorClass::other, "client shutting down");
+    // Fail every request in progress now, then cancel what each waits on: they wind down on their own.
+    for (Transfer* t : active) {
+      fail(*t, ErrorClass::other, "client shutting down");
+      beast::error_code ignored;
+      if (t->connection != nullptr) t->connection->transport().socket().close(ignored);
+      if (t->timer != nullptr) t->timer->cancel();
+      if (t->resolver) t->resolver->cancel();
     }
+    pools.clear();
+    sweeper.cancel();
   }
 
-  EasyHandle acquire_handle() {
-    if (idle.empty()) return EasyHandle(curl_easy_init());
-    EasyHandle e = std::move(idle.back());
-    idle.pop_back();
-    return e;
-  }
-
-  void release_handle(EasyHandle e) {
-    if (!e || idle.size() >= kMaxIdleHandles) return;
-    // Reset drops the options but not the multi handle's connection cache: keep-alive survives.
-    curl_easy_reset(e.get());
-    idle.push_back(std::move(e));
-  }
-
-  CURLcode configure(Transfer& t) {
-    CURL* e = t.easy.get();
-    const OutboundRequest& r = t.request;
-    bool has_expect = false, has_content_type = false;
-    for (const auto& [name, value] : r.headers) {
-      const std::string n = lower(name);
-      has_expect |= n == "expect";
-      has_content_type |= n == "content-type";
-      if (!t.headers.append(fmt::format("{}: {}", name, value))) return CURLE_OUT_OF_MEMORY;
-    }
-    // No "Expect: 100-continue" round trip for large bodies, and no curl-chosen form content type.
-    if (!has_expect && !t.headers.append("Expect:")) return CURLE_OUT_OF_MEMORY;
-    if (!has_content_type && !t.headers.append("Content-Type:")) return CURLE_OUT_OF_MEMORY;
-
-    CURLcode rc = CURLE_OK;
-    auto set = [&](CURLoption option, auto value) {
-      if (rc == CURLE_OK) rc = curl_easy_setopt(e, option, value);
-    };
-    set(CURLOPT_PRIVATE, static_cast<void*>(&t));
-    set(CURLOPT_ERRORBUFFER, t.error_buffer.data());
-    set(CURLOPT_URL, r.url.c_str());
-    set(CURLOPT_PROTOCOLS_STR, "http,https");
-    set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    set(CURLOPT_FOLLOWLOCATION, 0L);
-    set(CURLOPT_PROXY, "");  // ignore *_proxy variables: a proxy would dial the target unchecked
-    set(CURLOPT_NOSIGNAL, 1L);
-    set(CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<std::int64_t>(1, r.timeout.count())));
-    set(CURLOPT_USERAGENT, options.user_agent.c_str());
-    set(CURLOPT_HTTPHEADER, t.headers.get());
-    if (r.method == "GET") {
-      set(CURLOPT_HTTPGET, 1L);
-    } else {
-      set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
-      set(CURLOPT_POSTFIELDS, r.body.data());
-      if (r.method != "POST") set(CURLOPT_CUSTOMREQUEST, r.method.c_str());
-    }
-    set(CURLOPT_WRITEFUNCTION, &on_body);
-    set(CURLOPT_WRITEDATA, static_cast<void*>(&t));
-    set(CURLOPT_HEADERFUNCTION, &on_header);
-    set(CURLOPT_HEADERDATA, static_cast<void*>(&t));
-    set(CURLOPT_OPENSOCKETFUNCTION, &on_open_socket);
-    set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(&t));
-    set(CURLOPT_SSL_VERIFYPEER, 1L);
-    set(CURLOPT_SSL_VERIFYHOST, 2L);
-    // CAINFO replaces the default bundle file, but curl keeps its default CA directory
-    // (/etc/ssl/certs on Debian), so the system roots stay trusted.
-    if (!options.ca_file.empty()) set(CURLOPT_CAINFO, options.ca_file.c_str());
-    return rc;
-  }
-
-  void start(std::unique_ptr<Transfer> t) {
-    t->started = std::chrono::steady_clock::now();
-    t->policy = &options.policy;
-    t->body_cap = options.max_response_body;
-    t->easy = acquire_handle();
-    if (!t->easy) {
-      fail(std::move(t), "curl_easy_init failed");
-      return;
-    }
-    if (auto bad = invalid_header(t->request.headers)) {
-      fail(std::move(t), *bad);
-      return;
-    }
-    if (CURLcode rc = configure(*t); rc != CURLE_OK) {
-      fail(std::move(t), fmt::format("request setup failed: {}", curl_easy_strerror(rc)));
-      return;
-    }
-    if (CURLMcode mc = curl_multi_add_handle(multi.get(), t->easy.get()); mc != CURLM_OK) {
-      fail(std::move(t), fmt::format("curl_multi_add_handle: {}", curl_multi_strerror(mc)));
-      return;
-    }
-    CURL* key = t->easy.get();
-    active.emplace(key, std::move(t));
-  }
-
-  void collect_finished() {
-    int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi.get(), &left)) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      CURL* easy = msg->easy_handle;
-      const CURLcode rc = msg->data.result;
-      auto it = active.find(easy);
-      if (it == active.end()) continue;
-      std::unique_ptr<Transfer> t = std::move(it->second);
-      active.erase(it);
-      curl_multi_remove_handle(multi.get(), easy);
-      finish(std::move(t), rc);
-    }
-  }
-
-  void finish(std::unique_ptr<Transfer> t, CURLcode rc) {
-    OutboundResponse& response = t->response;
-    long status = 0;
-    curl_easy_getinfo(t->easy.get(), CURLINFO_RESPONSE_CODE, &status);
-    response.status = static_cast<int>(status);
-    const bool got_response = rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && response.body_truncated);
-    if (got_response) {
-      response.error = (status >= 200 && status < 300) ? ErrorClass::none : ErrorClass::http_status;
-      if (response.error == ErrorClass::http_status) response.error_detail = fmt::format("HTTP {}", status);
-    } else if (t->blocked) {
-      response.error = ErrorClass::blocked_target;
-      response.error_detail = t->blocked_detail;
-    } else {
-      response.error = classify_failure(rc);
-      response.error_detail = t->error_buffer[0] != '\0' ? std::string(t->error_buffer.data())
-                                                         : std::string(curl_easy_strerror(rc));
-    }
+  void complete(Transfer& t) {
+    OutboundResponse& response = t.response;
+    response.error =
+        (response.status >= 200 && response.status < 300) ? ErrorClass::none : ErrorClass::http_status;
+    if (response.error == ErrorClass::http_status)
+      response.error_detail = fmt::format("HTTP {}", response.status);
     for (const auto& [name, value] : response.headers) {
       if (name == "retry-after") response.retry_after = parse_retry_after(value, SystemClock().now());
     }
-    release_handle(std::move(t->easy));
-    deliver(std::move(t));
+    deliver(t);
   }
 
-  void fail(std::unique_ptr<Transfer> t, std::string detail) {
-    t->response.error = ErrorClass::other;
-    t->response.error_detail = std::move(detail);
-    if (t->easy) release_handle(std::move(t->easy));
-    deliver(std::move(t));
+  void fail(Transfer& t, ErrorClass error, std::string detail) {
+    t.response.status = 0;
+    t.response.error = error;
+    t.response.error_detail = std::move(detail);
+    deliver(t);
   }
 
-  void deliver(std::unique_ptr<Transfer> t) {
-    if (t->started != std::chrono::steady_clock::time_point{}) {
-      t->response.duration =
-          std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t->started);
+  void deliver(Transfer& t) {
+    if (t.finished) return;
+    t.finished = true;
+    if (t.started != SteadyTime{}) {
+      t.response.duration = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t.started);
     }
     in_flight.fetch_sub(1);
     try {
-      t->done(std::move(t->response));
+      t.done(std::move(t.response));
     } catch (const std::exception& e) {
-      // A throwing callback must not take the loop (and every other delivery) down with it.
+      // A throwing callback must not take the thread (and every other delivery) down with it.
       spdlog::error("http client: completion callback threw: {}", e.what());
     }
   }
@@ -473,10 +586,13 @@ std::optional<Millis> parse_retry_after(std::string_view value, TimePoint now) {
     std::from_chars(value.data(), value.data() + value.size(), seconds);
     return Millis(seconds * 1000);
   }
+  // An HTTP date in its preferred form (RFC 9110 IMF-fixdate): "Sun, 06 Nov 1994 08:49:37 GMT".
   const std::string text(value);
-  const time_t when = curl_getdate(text.c_str(), nullptr);
-  if (when < 0) return std::nullopt;
-  const std::int64_t delta = static_cast<std::int64_t>(when) * 1000 - to_millis(now);
+  std::tm tm{};
+  const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  const std::int64_t when = static_cast<std::int64_t>(::timegm(&tm));
+  const std::int64_t delta = when * 1000 - to_millis(now);
   return Millis(std::max<std::int64_t>(0, delta));
 }
 

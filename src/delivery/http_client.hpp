@@ -1,7 +1,7 @@
 #pragma once
-// Asynchronous outbound HTTP for deliveries: one thread drives a libcurl multi handle, so thousands of
-// requests share a few sockets (keep-alive) and a slow receiver only occupies its own transfer. Every socket
-// is checked against the AddressPolicy at connect time, with the address actually connected to.
+// Asynchronous outbound HTTP/1.1 for deliveries: one thread runs every request as a coroutine on Boost.Asio
+// and Beast, so thousands of requests share a pool of kept-alive connections per origin and a slow receiver
+// only occupies its own. Every address is checked against the AddressPolicy right before it is dialled.
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -42,9 +42,9 @@ struct HttpClientOptions {
   AddressPolicy policy;
   std::size_t max_response_body = 20000;
   std::string user_agent = "hookd/0.1";
-  long max_host_connections = 0;  // 0 = curl default (unlimited)
-  long max_total_connections = 0;
-  // Extra PEM CA bundle trusted in addition to the system store (curl keeps its default CA directory).
+  // Connections open at once to one origin (scheme, host, port); requests beyond wait. 0 = unlimited.
+  long max_host_connections = 0;
+  // Extra PEM CA bundle trusted in addition to the system's roots.
   std::string ca_file;
 };
 

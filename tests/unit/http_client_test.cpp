@@ -32,7 +32,8 @@ using namespace std::chrono_literals;
 // A small HTTP/1.1 receiver on 127.0.0.1 (port 0) whose answer depends on the path:
 //   /ok -> 200 "hello"; /status/N -> N; /echo -> 200 with the request body and `x-got-test: <x-test>`;
 //   /hang -> never answers; /huge -> 200 announcing and streaming 100 MB; /retry-after -> 429 retry-after: 7;
-//   /redirect -> 302 to /ok. Connections are kept alive; every loop is bounded by the stop flag.
+//   /redirect -> 302 to /ok; /early-hints -> 103 then 200 "hello"; /then-close -> 200 "hello", then the
+//   connection is closed without notice. Connections are kept alive; every loop is bounded by the stop flag.
 class TestReceiver {
  public:
   TestReceiver() {
@@ -173,10 +174,14 @@ class TestReceiver {
       } else if (path == "/redirect") {
         status = 302;
         extra = "Location: /ok\r\n";
+      } else if (path == "/early-hints") {
+        if (!send_all(fd, "HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n")) return;
       }
       const std::string reply = fmt::format("HTTP/1.1 {} X\r\nContent-Length: {}\r\n{}\r\n{}", status,
                                             reply_body.size(), extra, reply_body);
       if (!send_all(fd, reply)) return;
+      // Closes without saying so (no "Connection: close"), as a receiver whose keep-alive ran out does.
+      if (path == "/then-close") return;
     }
   }
 
@@ -452,6 +457,52 @@ TEST(HttpClient, CallbackMaySubmitAgain) {
   auto future = second_status.get_future();
   ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
   EXPECT_EQ(future.get(), 200);
+}
+
+TEST(HttpClient, AKeptAliveConnectionTheReceiverClosedIsReplacedUnseen) {
+  TestReceiver receiver;
+  HttpClient client(loopback_options());
+  auto first = fetch(client, post(receiver.url("/then-close")));
+  ASSERT_EQ(first.error, ErrorClass::none) << first.error_detail;
+  std::this_thread::sleep_for(50ms);  // the close reaches the client's socket
+  auto second = fetch(client, post(receiver.url("/ok")));
+  EXPECT_EQ(second.error, ErrorClass::none) << second.error_detail;
+  EXPECT_EQ(second.body, "hello");
+  EXPECT_EQ(receiver.requests(), 2) << "the request is sent once to the receiver";
+  EXPECT_EQ(receiver.connections(), 2);
+}
+
+TEST(HttpClient, InterimResponsesAreSkipped) {
+  TestReceiver receiver;
+  HttpClient client(loopback_options());
+  auto response = fetch(client, post(receiver.url("/early-hints")));
+  EXPECT_EQ(response.error, ErrorClass::none) << response.error_detail;
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "hello");
+  for (const auto& [name, value] : response.headers) EXPECT_NE(name, "link") << "only the final response's";
+  auto next = fetch(client, post(receiver.url("/ok")));
+  EXPECT_EQ(next.body, "hello");
+  EXPECT_EQ(receiver.connections(), 1);
+}
+
+TEST(HttpClient, ARequestWaitingForAConnectionKeepsItsDeadline) {
+  TestReceiver receiver;
+  auto options = loopback_options();
+  options.max_host_connections = 1;
+  HttpClient client(options);
+  std::promise<OutboundResponse> hung;
+  client.submit(post(receiver.url("/hang"), 3000ms),
+                [&](OutboundResponse r) { hung.set_value(std::move(r)); });
+  std::this_thread::sleep_for(100ms);
+  const auto started = std::chrono::steady_clock::now();
+  auto waiting = fetch(client, post(receiver.url("/ok"), 300ms));
+  EXPECT_EQ(waiting.error, ErrorClass::timeout) << waiting.error_detail;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2500ms) << "it did not wait for the hung request";
+  auto future = hung.get_future();
+  ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(future.get().error, ErrorClass::timeout);
+  // The slot is free again once the hung request gave up.
+  EXPECT_EQ(fetch(client, post(receiver.url("/ok"))).status, 200);
 }
 
 // HTTPS against `openssl s_server` with a certificate from a throw-away CA made for this test.
