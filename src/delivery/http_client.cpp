@@ -48,6 +48,7 @@ constexpr auto kSweepEvery = std::chrono::seconds(10);
 // skip that system call; the retry on a fresh connection covers the rare close in between.
 constexpr auto kCheckIdleAfter = std::chrono::seconds(2);
 constexpr std::size_t kBodyChunk = 4096;
+constexpr auto kDnsCacheLifetime = std::chrono::seconds(60);
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -129,6 +130,15 @@ struct OriginPool {
   std::deque<asio::steady_timer*> waiters;        // requests waiting for room under max_host_connections
 };
 
+// What a lookup of one name (and port) found, shared by the requests that need it.
+struct Lookup {
+  std::vector<tcp::endpoint> endpoints;
+  SteadyTime expires;
+  std::optional<Failure> failure;  // of the last lookup, given to the requests that waited for it
+  bool pending = false;
+  std::vector<asio::steady_timer*> waiters;
+};
+
 // What an exchange on a connection ended with.
 struct Exchanged {
   std::optional<Failure> failure;
@@ -152,6 +162,7 @@ struct HttpClient::Impl {
   bool stopping = false;
   std::unordered_set<Transfer*> active;
   std::unordered_map<std::string, OriginPool> pools;
+  std::unordered_map<std::string, Lookup> lookups;  // by "host:port"
   asio::steady_timer sweeper{io};
 
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
@@ -368,7 +379,48 @@ struct HttpClient::Impl {
     co_return c;
   }
 
+  // A name's addresses, from the cache when a lookup of it is under a minute old (curl's default too).
+  // Requests that need a name already being looked up wait for that lookup instead of queueing their own
+  // behind it: asio runs lookups one at a time on its resolver thread.
   awaitable<std::expected<std::vector<tcp::endpoint>, Failure>> resolve(Transfer& t, const HttpOrigin& origin,
+                                                                        SteadyTime deadline) {
+    const std::string key = fmt::format("{}:{}", origin.host, origin.port);
+    while (true) {
+      if (stopping) co_return std::unexpected(Failure{ErrorClass::other, "client shutting down"});
+      Lookup& lookup = lookups[key];
+      if (!lookup.pending && !lookup.endpoints.empty() && std::chrono::steady_clock::now() < lookup.expires) {
+        co_return lookup.endpoints;
+      }
+      if (!lookup.pending) break;
+      asio::steady_timer timer(io, deadline);
+      lookup.waiters.push_back(&timer);
+      t.timer = &timer;
+      auto [ec] = co_await timer.async_wait(kTuple);
+      t.timer = nullptr;
+      Lookup& after = lookups[key];
+      std::erase(after.waiters, &timer);
+      if (!ec)
+        co_return std::unexpected(
+            Failure{ErrorClass::timeout, fmt::format("resolving {} timed out", origin.host)});
+      if (!after.pending && after.failure) co_return std::unexpected(*after.failure);
+    }
+    lookups[key].pending = true;
+    auto result = co_await look_up(t, origin, deadline);
+    Lookup& lookup = lookups[key];
+    lookup.pending = false;
+    if (result) {
+      lookup.endpoints = *result;
+      lookup.expires = std::chrono::steady_clock::now() + kDnsCacheLifetime;
+      lookup.failure.reset();
+    } else {
+      lookup.endpoints.clear();
+      lookup.failure = result.error();
+    }
+    for (asio::steady_timer* waiter : std::exchange(lookup.waiters, {})) waiter->cancel();
+    co_return result;
+  }
+
+  awaitable<std::expected<std::vector<tcp::endpoint>, Failure>> look_up(Transfer& t, const HttpOrigin& origin,
                                                                         SteadyTime deadline) {
     // The lookup runs on asio's resolver thread; the deadline cancels the wait for it.
     auto resolver = std::make_shared<tcp::resolver>(io);
@@ -502,6 +554,11 @@ struct HttpClient::Impl {
         it->second.open -= before - idle.size();
         it = it->second.open == 0 && it->second.waiters.empty() ? pools.erase(it) : std::next(it);
       }
+      const auto now = std::chrono::steady_clock::now();
+      std::erase_if(lookups, [&](const auto& entry) {
+        const Lookup& l = entry.second;
+        return !l.pending && l.waiters.empty() && l.expires < now;
+      });
       sweep_later();
     });
   }
@@ -524,6 +581,7 @@ struct HttpClient::Impl {
       if (t->resolver) t->resolver->cancel();
     }
     pools.clear();
+    lookups.clear();
     sweeper.cancel();
   }
 

@@ -351,6 +351,30 @@ TEST(HttpClient, UnresolvableNameGivesDns) {
   EXPECT_EQ(response.error, ErrorClass::dns) << response.error_detail;
 }
 
+// Many requests opening connections to one name at once: one looks it up, the others wait for that lookup
+// (a broken hand-over would leave them to time out), and the answer, good or bad, reaches them all.
+TEST(HttpClient, ConcurrentRequestsToANameShareItsLookup) {
+  TestReceiver receiver;
+  HttpClient client(loopback_options());
+  constexpr int kRequests = 40;
+  std::atomic<int> ok{0}, dns{0}, completed{0};
+  std::promise<void> all_done;
+  for (int i = 0; i < kRequests; ++i) {
+    const bool good = i % 2 == 0;
+    auto request = post(
+        good ? fmt::format("http://localhost:{}/ok", receiver.port()) : "http://hookd-test.invalid/", 5000ms);
+    client.submit(std::move(request), [&, good](OutboundResponse r) {
+      if (good && r.status == 200) ++ok;
+      if (!good && r.error == ErrorClass::dns) ++dns;
+      if (++completed == kRequests) all_done.set_value();
+    });
+  }
+  ASSERT_EQ(all_done.get_future().wait_for(30s), std::future_status::ready)
+      << completed.load() << " completed";
+  EXPECT_EQ(ok.load(), kRequests / 2);
+  EXPECT_EQ(dns.load(), kRequests / 2);
+}
+
 TEST(HttpClient, DefaultPolicyBlocksLoopbackBeforeConnecting) {
   TestReceiver receiver;
   HttpClient client(HttpClientOptions{});  // allow_private = false
