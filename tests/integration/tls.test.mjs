@@ -10,31 +10,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { makeCa, makeServerCert } from './lib/certs.mjs';
 import { ADMIN_TOKEN, HOOKD_BIN, startHookd } from './lib/harness.mjs';
-
-function openssl(args, cwd) {
-  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8', timeout: 30000 });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-// A CA (key + self-signed certificate) and, when `serverName` is given, a server certificate it signs.
-function makeCa(dir, name) {
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=hookd test ${name}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
-  return { key: path.join(dir, `${name}.key`), cert: path.join(dir, `${name}.pem`) };
-}
-
-function makeServerCert(dir, ca) {
-  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1'], dir);
-  writeFileSync(path.join(dir, 'server.ext'),
-    'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial',
-    '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext'], dir);
-  return { key: path.join(dir, 'server.key'), cert: path.join(dir, 'server.pem') };
-}
 
 // One request with Node's https (or http) module; resolves {status, json, socket facts} or rejects.
 function request(mod, url, { method = 'GET', body, ca, agent } = {}) {
