@@ -41,7 +41,9 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 constexpr std::uint32_t kMaxResponseHeaderBytes = 64 * 1024;
-constexpr std::size_t kMaxIdlePerOrigin = 512;
+// As many as the dispatcher can have in flight (its max_in_flight): many endpoints may share one origin, and a
+// lower cap would close and reopen connections under that load. Idle ones are closed after kIdleLifetime.
+constexpr std::size_t kMaxIdlePerOrigin = 4096;
 constexpr auto kIdleLifetime = std::chrono::seconds(60);  // idle connections older than this are closed
 constexpr auto kSweepEvery = std::chrono::seconds(10);
 // A connection idle for longer is checked for a close by the receiver before it is reused. Shorter idles
