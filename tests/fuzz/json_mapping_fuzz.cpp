@@ -16,6 +16,7 @@
 #include "api/json_mapping.hpp"
 #include "core/filter.hpp"
 #include "core/ids.hpp"
+#include "json_same.hpp"
 
 namespace {
 
@@ -43,33 +44,6 @@ json::value parse_back(std::string_view text) {
   json::parse_options options;
   options.max_depth = kMaxJsonDepth + 8;
   return json::parse(text, {}, options);
-}
-
-// Equality, except that doubles may differ in the last bits: Boost.JSON 1.81 parses some doubles (e.g.
-// integers beyond 2^64) one ulp off, so text -> value -> text -> value is not always exact (found by this
-// fuzzer; a library limit, not a mapping bug).
-bool same_json(const json::value& a, const json::value& b) {
-  if (a.is_double() || b.is_double()) {
-    if (!a.is_number() || !b.is_number()) return false;
-    const double x = a.to_number<double>();
-    const double y = b.to_number<double>();
-    return x == y || std::abs(x - y) <= 1e-15 * std::max(std::abs(x), std::abs(y));
-  }
-  if (a.is_array() && b.is_array()) {
-    if (a.as_array().size() != b.as_array().size()) return false;
-    for (std::size_t i = 0; i < a.as_array().size(); ++i)
-      if (!same_json(a.as_array()[i], b.as_array()[i])) return false;
-    return true;
-  }
-  if (a.is_object() && b.is_object()) {
-    if (a.as_object().size() != b.as_object().size()) return false;
-    for (const auto& [k, v] : a.as_object()) {
-      const auto* other = b.as_object().if_contains(k);
-      if (!other || !same_json(v, *other)) return false;
-    }
-    return true;
-  }
-  return a == b;
 }
 
 template <class R>
@@ -216,7 +190,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.max_depth = kMaxJsonDepth;
   boost::system::error_code ec;
   const json::value direct = json::parse(input, ec, {}, options);
-  if (ec || direct != json::value(*body)) broken("parse_object disagrees with Boost.JSON", "", input);
+  if (ec || !same_json(direct, json::value(*body)))
+    broken("parse_object disagrees with Boost.JSON", "", input);
   if (has_non_finite(direct)) return 0;
 
   const std::size_t max_len = size % 300;
