@@ -41,8 +41,8 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 constexpr std::uint32_t kMaxResponseHeaderBytes = 64 * 1024;
-// As many as the dispatcher can have in flight (its max_in_flight): many endpoints may share one origin, and a
-// lower cap would close and reopen connections under that load. Idle ones are closed after kIdleLifetime.
+// As many as the dispatcher can have in flight (its max_in_flight): many endpoints may share one origin, and
+// a lower cap would close and reopen connections under that load. Idle ones are closed after kIdleLifetime.
 constexpr std::size_t kMaxIdlePerOrigin = 4096;
 constexpr auto kIdleLifetime = std::chrono::seconds(60);  // idle connections older than this are closed
 constexpr auto kSweepEvery = std::chrono::seconds(10);
@@ -299,8 +299,7 @@ struct HttpClient::Impl {
       t.timer = &timer;
       auto [ec] = co_await timer.async_wait(kTuple);
       t.timer = nullptr;
-      auto& waiters = pools[origin.pool_key].waiters;
-      waiters.erase(std::remove(waiters.begin(), waiters.end(), &timer), waiters.end());
+      std::erase(pools[origin.pool_key].waiters, &timer);
       if (!ec)
         co_return std::unexpected(Failure{ErrorClass::timeout, "timed out waiting for a free connection"});
     }

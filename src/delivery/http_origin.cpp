@@ -2,25 +2,20 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <boost/beast/core/string.hpp>
 #include <boost/url/parse.hpp>
-#include <cctype>
 #include <charconv>
 #include <iterator>
 
 namespace hookd::delivery {
 namespace {
 
-bool same_name(std::string_view a, std::string_view lower_b) {
-  return a.size() == lower_b.size() && std::equal(a.begin(), a.end(), lower_b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == y;
-         });
-}
+using boost::beast::iequals;
 
 // Headers the client owns: a caller's copy would contradict the real host or the real framing of the body.
 bool frames_the_message(std::string_view name) {
-  return same_name(name, "host") || same_name(name, "content-length") ||
-         same_name(name, "transfer-encoding") || same_name(name, "connection") || same_name(name, "expect");
+  return iequals(name, "host") || iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+         iequals(name, "connection") || iequals(name, "expect");
 }
 
 }  // namespace
@@ -63,8 +58,8 @@ std::string http_request_head(std::string_view method, const HttpOrigin& origin,
                               std::size_t body_size) {
   bool own_agent = false, own_accept = false;
   for (const auto& [name, value] : headers) {
-    own_agent |= same_name(name, "user-agent");
-    own_accept |= same_name(name, "accept");
+    own_agent |= iequals(name, "user-agent");
+    own_accept |= iequals(name, "accept");
   }
   fmt::memory_buffer head;
   auto out = std::back_inserter(head);

@@ -28,10 +28,6 @@ boost::json::value reference_parse(std::string_view text, boost::system::error_c
   return boost::json::parse(text, ec, {}, options);
 }
 
-bool same(const boost::json::value& a, const boost::json::value& b) {
-  return same_json(a, b);
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -63,14 +59,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   boost::system::error_code ec2;
   const boost::json::value minified_value = reference_parse(*ours, ec2);
-  if (ec2 || !same(minified_value, theirs)) broken("minify changed the value", text);
+  if (ec2 || !same_json(minified_value, theirs)) broken("minify changed the value", text);
 
   if (const auto* object = theirs.if_object()) {
     for (const auto& member : *object) {
       const auto raw = jt::member(text, member.key());
       if (!raw) broken("member() missed a key", text);
       boost::system::error_code ec3;
-      if (!same(reference_parse(*raw, ec3), member.value()) || ec3) {
+      if (!same_json(reference_parse(*raw, ec3), member.value()) || ec3) {
         broken("member() returned another value", text);
       }
     }

@@ -2,37 +2,12 @@
 // keeps the TLS connection alive across deliveries, and records a receiver it cannot verify as a tls failure
 // without sending it anything.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import https from 'node:https';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeCa, makeServerCert } from './lib/certs.mjs';
-import { setupTenant, startHookd, verifySignature, waitFor } from './lib/harness.mjs';
-
-// An HTTPS receiver on 127.0.0.1 answering 200 "ok"; counts the TLS connections it accepted.
-async function startTlsReceiver(cert) {
-  const requests = [];
-  let connections = 0;
-  const server = https.createServer({ key: readFileSync(cert.key), cert: readFileSync(cert.cert) }, (req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200);
-      res.end('ok');
-    });
-  });
-  server.on('secureConnection', () => { connections += 1; });
-  server.on('tlsClientError', () => {});
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `https://127.0.0.1:${server.address().port}`,
-    requests,
-    connections: () => connections,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
-  };
-}
+import { setupTenant, startHookd, startReceiver, verifySignature, waitFor } from './lib/harness.mjs';
 
 describe('outbound TLS', () => {
   let dir;
@@ -43,8 +18,8 @@ describe('outbound TLS', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'hookd-outbound-tls-'));
     const ca = makeCa(dir, 'ca');
     const otherCa = makeCa(dir, 'other-ca');
-    trusted = await startTlsReceiver(makeServerCert(dir, ca, 'trusted'));
-    untrusted = await startTlsReceiver(makeServerCert(dir, otherCa, 'untrusted'));
+    trusted = await startReceiver(undefined, { tls: makeServerCert(dir, ca, 'trusted') });
+    untrusted = await startReceiver(undefined, { tls: makeServerCert(dir, otherCa, 'untrusted') });
     h = await startHookd({ args: ['--catalog', 'booking-platform', '--ca-file', ca.cert, '--retry-schedule', '5s', '--request-timeout', '3s'] });
   });
   after(async () => {

@@ -1,8 +1,9 @@
 // Test harness: real hookd processes on loopback and real HTTP receivers. Every wait has a deadline.
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startPgCluster } from './pg.mjs';
@@ -82,10 +83,14 @@ export async function startHookd({ args = [], dataDir, allowPrivate = true, stor
 
 // A receiver that records every request and answers with `respond(request, index)`:
 // a {status, body, headers} object, or 'hang' to never answer.
-export async function startReceiver(respond = () => ({ status: 200, body: 'ok' })) {
+// A receiver on 127.0.0.1 that records every request and answers with `respond(record, index)` ('hang' never
+// answers). With `tls: { key, cert }` (PEM file paths) it speaks HTTPS; `connections()` counts the connections
+// it accepted (TLS ones once their handshake is done).
+export async function startReceiver(respond = () => ({ status: 200, body: 'ok' }), { tls } = {}) {
   const requests = [];
   const sockets = new Set();
-  const server = http.createServer((req, res) => {
+  let connections = 0;
+  const handler = (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
@@ -96,12 +101,18 @@ export async function startReceiver(respond = () => ({ status: 200, body: 'ok' }
       res.writeHead(answer.status ?? 200, answer.headers ?? {});
       res.end(answer.body ?? '');
     });
-  });
+  };
+  const server = tls
+    ? https.createServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, handler)
+    : http.createServer(handler);
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on(tls ? 'secureConnection' : 'connection', () => { connections += 1; });
+  server.on('tlsClientError', () => {});  // a client refusing our certificate is what some tests want
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address();
   return {
-    url: `http://127.0.0.1:${port}`, port, requests,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, requests,
+    connections: () => connections,
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise((r) => server.close(r));
