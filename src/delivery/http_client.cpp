@@ -36,9 +36,17 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
-using asio::awaitable;
 using SteadyTime = std::chrono::steady_clock::time_point;
-constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+// Everything runs on one io_context, so its concrete executor type is used throughout: the default,
+// type-erased any_io_executor costs a virtual dispatch and an allocation on every completion.
+using Executor = asio::io_context::executor_type;
+template <class T>
+using awaitable = asio::awaitable<T, Executor>;
+using Stream = beast::basic_stream<tcp, Executor, beast::unlimited_rate_policy>;
+using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                         asio::wait_traits<std::chrono::steady_clock>, Executor>;
+using Resolver = asio::ip::basic_resolver<tcp, Executor>;
+constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable_t<Executor>{});
 
 constexpr std::uint32_t kMaxResponseHeaderBytes = 64 * 1024;
 // As many as the dispatcher can have in flight (its max_in_flight): many endpoints may share one origin, and
@@ -103,10 +111,10 @@ ErrorClass timeout_or(const beast::error_code& ec, ErrorClass otherwise) {
 struct Connection {
   Connection(asio::io_context& io, std::string key) : plain(std::in_place, io), pool_key(std::move(key)) {}
 
-  beast::tcp_stream& transport() { return secure ? secure->next_layer() : *plain; }
+  Stream& transport() { return secure ? secure->next_layer() : *plain; }
 
-  std::optional<beast::tcp_stream> plain;  // moved into `secure` once TLS is set up
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  std::optional<Stream> plain;  // moved into `secure` once TLS is set up
+  std::optional<beast::ssl_stream<Stream>> secure;
   beast::flat_buffer buffer;  // bytes read past the previous response stay here (there should be none)
   std::string pool_key;
   SteadyTime idle_since;
@@ -121,15 +129,15 @@ struct Transfer {
   SteadyTime started;
   bool finished = false;  // `done` has been called (by the transfer or by shutdown)
   Connection* connection = nullptr;
-  asio::steady_timer* timer = nullptr;
-  std::shared_ptr<tcp::resolver> resolver;
+  Timer* timer = nullptr;
+  std::shared_ptr<Resolver> resolver;
 };
 
 // Connections to one origin (scheme, host, port).
 struct OriginPool {
   std::vector<std::unique_ptr<Connection>> idle;  // most recently used last
   std::size_t open = 0;                           // idle, in use, or being opened
-  std::deque<asio::steady_timer*> waiters;        // requests waiting for room under max_host_connections
+  std::deque<Timer*> waiters;                     // requests waiting for room under max_host_connections
 };
 
 // What a lookup of one name (and port) found, shared by the requests that need it.
@@ -138,7 +146,7 @@ struct Lookup {
   SteadyTime expires;
   std::optional<Failure> failure;  // of the last lookup, given to the requests that waited for it
   bool pending = false;
-  std::vector<asio::steady_timer*> waiters;
+  std::vector<Timer*> waiters;
 };
 
 // What an exchange on a connection ended with.
@@ -165,7 +173,7 @@ struct HttpClient::Impl {
   std::unordered_set<Transfer*> active;
   std::unordered_map<std::string, OriginPool> pools;
   std::unordered_map<std::string, Lookup> lookups;  // by "host:port"
-  asio::steady_timer sweeper{io};
+  Timer sweeper{io};
 
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::thread thread;  // last: started once everything above exists
@@ -223,7 +231,7 @@ struct HttpClient::Impl {
     }
     for (auto& t : incoming) {
       t->started = std::chrono::steady_clock::now();
-      asio::co_spawn(io, run(std::move(t)), [](const std::exception_ptr&) {});
+      asio::co_spawn(io.get_executor(), run(std::move(t)), [](const std::exception_ptr&) {});
     }
   }
 
@@ -294,7 +302,7 @@ struct HttpClient::Impl {
         if (!opened) connection_gone(origin.pool_key);
         co_return opened;
       }
-      asio::steady_timer timer(io, deadline);
+      Timer timer(io, deadline);
       pool.waiters.push_back(&timer);
       t.timer = &timer;
       auto [ec] = co_await timer.async_wait(kTuple);
@@ -393,7 +401,7 @@ struct HttpClient::Impl {
         co_return lookup.endpoints;
       }
       if (!lookup.pending) break;
-      asio::steady_timer timer(io, deadline);
+      Timer timer(io, deadline);
       lookup.waiters.push_back(&timer);
       t.timer = &timer;
       auto [ec] = co_await timer.async_wait(kTuple);
@@ -417,15 +425,15 @@ struct HttpClient::Impl {
       lookup.endpoints.clear();
       lookup.failure = result.error();
     }
-    for (asio::steady_timer* waiter : std::exchange(lookup.waiters, {})) waiter->cancel();
+    for (Timer* waiter : std::exchange(lookup.waiters, {})) waiter->cancel();
     co_return result;
   }
 
   awaitable<std::expected<std::vector<tcp::endpoint>, Failure>> look_up(Transfer& t, const HttpOrigin& origin,
                                                                         SteadyTime deadline) {
     // The lookup runs on asio's resolver thread; the deadline cancels the wait for it.
-    auto resolver = std::make_shared<tcp::resolver>(io);
-    asio::steady_timer timer(io, deadline);
+    auto resolver = std::make_shared<Resolver>(io);
+    Timer timer(io, deadline);
     timer.async_wait([resolver](const beast::error_code& e) {
       if (!e) resolver->cancel();
     });
@@ -447,8 +455,8 @@ struct HttpClient::Impl {
   }
 
   // Sends the request and reads the response into t.response, keeping at most max_response_body bytes of it.
-  template <class Stream>
-  awaitable<Exchanged> exchange(Stream& stream, Connection& c, Transfer& t, const std::string& head) {
+  template <class PlainOrSecure>
+  awaitable<Exchanged> exchange(PlainOrSecure& stream, Connection& c, Transfer& t, const std::string& head) {
     Exchanged x;
     const std::array<asio::const_buffer, 2> request{asio::buffer(head), asio::buffer(t.request.body)};
     auto [write_ec, written] = co_await asio::async_write(stream, request, kTuple);
@@ -537,7 +545,7 @@ struct HttpClient::Impl {
 
   static void wake_one(OriginPool& pool) {
     if (pool.waiters.empty()) return;
-    asio::steady_timer* waiter = pool.waiters.front();
+    Timer* waiter = pool.waiters.front();
     pool.waiters.pop_front();
     waiter->cancel();  // the waiting request looks again
   }
