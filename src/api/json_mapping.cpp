@@ -8,11 +8,11 @@
 
 namespace hookd::api {
 
-Result<json::object> parse_object(std::string_view body) {
+Result<json::object> parse_object(std::string_view body, json::storage_ptr storage) {
   json::parse_options options;
   options.max_depth = kMaxJsonDepth;
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec, {}, options);
+  json::value v = json::parse(body, ec, std::move(storage), options);
   if (ec)
     return fail(ErrorKind::invalid_input, "invalid_json", "request body is not valid JSON: " + ec.message());
   if (!v.is_object())

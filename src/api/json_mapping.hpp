@@ -17,7 +17,8 @@ namespace json = boost::json;
 
 inline constexpr int kMaxJsonDepth = 64;
 
-Result<json::object> parse_object(std::string_view body);
+// `storage`: where the tree's memory comes from (default: the heap); it must outlive the object returned.
+Result<json::object> parse_object(std::string_view body, json::storage_ptr storage = {});
 
 // A field that is absent gives nullopt. `null` gives nullopt too, except where noted (Field<T>::null_given).
 template <class T>

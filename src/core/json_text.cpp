@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cstdint>
 
 namespace hookd::json_text {
@@ -67,11 +68,19 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   return 0;
 }
 
+// Bytes a string may hold as they are, with no check beyond this table: printable ASCII other than '"' and
+// '\\'. One table load a byte instead of four comparisons (strings are most of any payload).
+constexpr std::array<bool, 256> kPlainStringByte = [] {
+  std::array<bool, 256> plain{};
+  for (int b = 0x20; b < 0x80; ++b) plain[static_cast<std::size_t>(b)] = b != '"' && b != '\\';
+  return plain;
+}();
+
 // The single parser. A Sink receives the document as events; every raw lexeme is a view into `text`.
 //   begin(kind, offset) / end(kind, offset_after)    for arrays and objects
 //   key(raw, decoded)                                  raw includes the quotes
 //   scalar(kind, raw, decoded)                         decoded is filled for strings only
-//   punct(c)                                           every structural character consumed
+//   punct(raw)                                         every structural character consumed (a view too)
 // Sink::kDecode says whether strings must be unescaped (costs an allocation per string).
 template <class Sink>
 class Parser {
@@ -95,12 +104,12 @@ class Parser {
             const bool object = c == '{';
             const Value::Kind kind = object ? Value::object : Value::array;
             sink_.begin(kind, pos_);
-            sink_.punct(c);
+            sink_.punct(text_.substr(pos_, 1));
             ++pos_;
             skip_ws();
             const char close = object ? '}' : ']';
             if (!at_end() && text_[pos_] == close) {
-              sink_.punct(close);
+              sink_.punct(text_.substr(pos_, 1));
               ++pos_;
               sink_.end(kind, pos_);
               state = State::after_value;
@@ -125,7 +134,7 @@ class Parser {
           const char c = text_[pos_];
           const bool object = stack_.back() == Value::object;
           if (c == ',') {
-            sink_.punct(c);
+            sink_.punct(text_.substr(pos_, 1));
             ++pos_;
             state = object ? State::key : State::value;
             // RFC 8259 has no trailing commas: the next token must be a key or value, not a closer.
@@ -134,7 +143,7 @@ class Parser {
               return syntax_error(pos_, "trailing comma");
             }
           } else if (c == (object ? '}' : ']')) {
-            sink_.punct(c);
+            sink_.punct(text_.substr(pos_, 1));
             ++pos_;
             sink_.end(stack_.back(), pos_);
             stack_.pop_back();
@@ -153,7 +162,7 @@ class Parser {
           sink_.key(text_.substr(start, pos_ - start), decoded);
           skip_ws();
           if (at_end() || text_[pos_] != ':') return syntax_error(pos_, "expected ':' after an object key");
-          sink_.punct(':');
+          sink_.punct(text_.substr(pos_, 1));
           ++pos_;
           state = State::value;
           break;
@@ -238,11 +247,7 @@ class Parser {
       // Fast path (most of any payload): a run of printable ASCII other than '"' and '\\' is valid as is,
       // so it is taken in one step instead of a UTF-8 check per byte.
       std::size_t run = pos_;
-      while (run < text_.size()) {
-        const auto b = static_cast<unsigned char>(text_[run]);
-        if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') break;
-        ++run;
-      }
+      while (run < text_.size() && kPlainStringByte[static_cast<unsigned char>(text_[run])]) ++run;
       if (run > pos_) {
         if constexpr (Sink::kDecode) out.append(text_.substr(pos_, run - pos_));
         pos_ = run;
@@ -337,15 +342,30 @@ Result<void> run_parser(std::string_view text, int max_depth, Sink& sink) {
   return Parser<Sink>(text, max_depth, sink).run();
 }
 
-// Copies every token and drops whitespace: the output is the input's lexemes, in order.
+// Copies every token and drops whitespace: the output is the input's lexemes, in order. Tokens that follow
+// each other in the input are copied as one run, so a document without whitespace is one append instead of
+// one per token (most producers send compact JSON).
 struct MinifySink {
   static constexpr bool kDecode = false;
   std::string out;
+  std::string_view run;  // adjacent tokens not yet copied
+  void take(std::string_view raw) {
+    if (!run.empty() && run.data() + run.size() == raw.data()) {
+      run = std::string_view(run.data(), run.size() + raw.size());
+      return;
+    }
+    out.append(run);
+    run = raw;
+  }
+  void finish() {
+    out.append(run);
+    run = {};
+  }
   void begin(Value::Kind, std::size_t) {}
   void end(Value::Kind, std::size_t) {}
-  void key(std::string_view raw, const std::string&) { out.append(raw); }
-  void scalar(Value::Kind, std::string_view raw, const std::string&) { out.append(raw); }
-  void punct(char c) { out += c; }
+  void key(std::string_view raw, const std::string&) { take(raw); }
+  void scalar(Value::Kind, std::string_view raw, const std::string&) { take(raw); }
+  void punct(std::string_view raw) { take(raw); }
 };
 
 // Builds the tree with an explicit stack of unfinished containers.
@@ -381,12 +401,21 @@ struct TreeSink {
   void scalar(Value::Kind kind, std::string_view raw, const std::string& decoded) {
     attach(Value(kind, kind == Value::string ? decoded : std::string(raw)));
   }
-  void punct(char) {}
+  void punct(std::string_view) {}
 };
+
+// A key's raw lexeme (quotes included) equals `wanted` once decoded. Keys are decoded only when they hold
+// an escape, so finding a member copies no string of the document.
+bool key_equals(std::string_view raw, std::string_view wanted) {
+  const std::string_view inner = raw.substr(1, raw.size() - 2);
+  if (inner.find('\\') == std::string_view::npos) return inner == wanted;
+  auto decoded = parse(raw, 1);
+  return decoded && decoded->text == wanted;
+}
 
 // Remembers where the value of the wanted top-level key starts and ends.
 struct MemberSink {
-  static constexpr bool kDecode = true;
+  static constexpr bool kDecode = false;
   std::string_view text;
   std::string_view wanted;
   int depth = 0;
@@ -407,8 +436,8 @@ struct MemberSink {
       armed = false;
     }
   }
-  void key(std::string_view, const std::string& decoded) {
-    if (depth == 1) armed = decoded == wanted;
+  void key(std::string_view raw, const std::string&) {
+    if (depth == 1) armed = key_equals(raw, wanted);
   }
   void scalar(Value::Kind, std::string_view raw, const std::string&) {
     if (depth == 1 && armed) {
@@ -416,7 +445,7 @@ struct MemberSink {
       armed = false;
     }
   }
-  void punct(char) {}
+  void punct(std::string_view) {}
 };
 
 }  // namespace
@@ -428,6 +457,7 @@ Result<std::string> minify(std::string_view text, int max_depth) {
   sink.out.reserve(text.size());
   auto ok = run_parser(text, max_depth, sink);
   if (!ok) return std::unexpected(ok.error());
+  sink.finish();
   return std::move(sink.out);
 }
 
