@@ -20,5 +20,6 @@ HOOKD_TOKEN=$TOKEN HOOKD_APP=bench HOOKD_PAYLOAD_FILE="$WORK/body.json" \
   "http://127.0.0.1:$HOOKD_PORT/" | grep -E "requests in|Non-2xx|Socket errors" || true
 sleep 5  # let the deliveries of the last messages finish
 echo "accepted: $(metric 'hookd_ingest_requests_total{outcome="accepted"}') messages; delivered: \
-$(metric 'hookd_delivery_attempts_total{outcome="success"}'); profile in $OUT (written when hookd stops)"
+$(metric 'hookd_delivery_attempts_total{outcome="success"}') (claimed $(metric 'hookd_deliveries_started_total{source="claim"}'), \
+handed over as written $(metric 'hookd_deliveries_started_total{source="handoff"}')); profile in $OUT (written when hookd stops)"
 stop_hookd

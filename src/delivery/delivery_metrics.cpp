@@ -29,6 +29,10 @@ std::string DeliveryMetrics::render() const {
   out += fmt::format("hookd_deliveries_given_up_total {}\n", given_up_.load());
   out += "# TYPE hookd_endpoints_disabled_total counter\n";
   out += fmt::format("hookd_endpoints_disabled_total {}\n", endpoints_disabled_.load());
+  out += "# HELP hookd_deliveries_started_total Deliveries sent, by how the dispatcher got them.\n";
+  out += "# TYPE hookd_deliveries_started_total counter\n";
+  out += fmt::format("hookd_deliveries_started_total{{source=\"claim\"}} {}\n", started_claimed_.load());
+  out += fmt::format("hookd_deliveries_started_total{{source=\"handoff\"}} {}\n", started_handed_.load());
   out += "# HELP hookd_attempt_duration_seconds Time from request start to the end of the response.\n";
   out += "# TYPE hookd_attempt_duration_seconds histogram\n";
   for (std::size_t i = 0; i < kBucketsMs.size(); ++i) {

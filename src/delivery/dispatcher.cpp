@@ -28,6 +28,42 @@ struct Dispatcher::InFlight {
   TimePoint started{};
 };
 
+// What the store's writer thread sees of this dispatcher: it holds a slot for each new delivery it writes
+// leased to this node, and hands the deliveries over through the mailbox once they are committed. It
+// outlives a stopped dispatcher if the store still holds it: it only touches shared state.
+class Dispatcher::Intake final : public store::LeaseTaker {
+ public:
+  Intake(std::shared_ptr<RequestSlots> slots, std::weak_ptr<Mailbox> mailbox, const Clock& clock,
+         Millis lease, std::string owner)
+      : slots_(std::move(slots)),
+        mailbox_(std::move(mailbox)),
+        clock_(clock),
+        lease_(lease),
+        owner_(std::move(owner)) {}
+
+  bool reserve(const std::string& endpoint_id) override { return slots_->try_take(endpoint_id); }
+  void returned(const std::string& endpoint_id) override { slots_->give_back(endpoint_id); }
+  void handed(std::vector<store::ClaimedDelivery> deliveries) override {
+    auto box = mailbox_.lock();
+    if (!box) return;  // the dispatcher is gone: the leases end, and the deliveries are claimed then
+    {
+      std::lock_guard lock(box->mutex);
+      box->handed.insert(box->handed.end(), std::make_move_iterator(deliveries.begin()),
+                         std::make_move_iterator(deliveries.end()));
+    }
+    box->cv.notify_all();
+  }
+  const std::string& owner() const override { return owner_; }
+  TimePoint lease_until() const override { return clock_.now() + lease_; }
+
+ private:
+  std::shared_ptr<RequestSlots> slots_;
+  std::weak_ptr<Mailbox> mailbox_;
+  const Clock& clock_;
+  const Millis lease_;
+  const std::string owner_;
+};
+
 Dispatcher::Dispatcher(store::Store& store, HttpClient& client, const Clock& clock, RandomSource& random,
                        IdGenerator& ids, DeliveryMetrics& metrics, DispatcherOptions options)
     : store_(store),
@@ -36,7 +72,9 @@ Dispatcher::Dispatcher(store::Store& store, HttpClient& client, const Clock& clo
       random_(random),
       ids_(ids),
       metrics_(metrics),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      slots_(std::make_shared<RequestSlots>(options_.max_in_flight, options_.per_endpoint_limit)),
+      intake_(std::make_shared<Intake>(slots_, mailbox_, clock_, options_.lease, options_.node_id)) {}
 
 Dispatcher::~Dispatcher() {
   stop();
@@ -53,9 +91,13 @@ void Dispatcher::start() {
     pthread_setname_np(pthread_self(), "hookd-dispatch");
     run();
   });
+  store_.set_lease_taker(intake_);
 }
 
 void Dispatcher::stop() {
+  // New deliveries wait for a claim from now on. Any handed over meanwhile are started while draining, or
+  // keep their lease (released at this node's next start, or claimed anywhere once it ends).
+  if (thread_.joinable()) store_.set_lease_taker(nullptr);
   {
     std::lock_guard lock(mailbox_->mutex);
     mailbox_->stopping = true;
@@ -76,14 +118,17 @@ void Dispatcher::run() {
   std::optional<TimePoint> drain_deadline;
   while (true) {
     std::vector<Completion> completions;
+    std::vector<store::ClaimedDelivery> handed;
     bool stopping = false;
     {
       std::unique_lock lock(mailbox_->mutex);
       auto wait_until = std::chrono::steady_clock::now() + options_.idle_poll;
       mailbox_->cv.wait_until(lock, wait_until, [&] {
-        return mailbox_->woken || !mailbox_->completions.empty() || mailbox_->stopping;
+        return mailbox_->woken || !mailbox_->completions.empty() || !mailbox_->handed.empty() ||
+               mailbox_->stopping;
       });
       completions.swap(mailbox_->completions);
+      handed.swap(mailbox_->handed);
       mailbox_->woken = false;
       stopping = mailbox_->stopping;
     }
@@ -95,6 +140,7 @@ void Dispatcher::run() {
         spdlog::error("recording {} attempt outcomes failed: {}", outcomes.size(), r.error().detail);
       }
     }
+    if (!handed.empty()) begin_handed(std::move(handed));
     watch_clock();
     if (stopping) {
       if (!drain_deadline) drain_deadline = clock_.now() + options_.drain_timeout;
@@ -131,78 +177,111 @@ void Dispatcher::watch_clock() {
 
 void Dispatcher::claim_more() {
   // Keep claiming while batches come back full and there is room: a backlog drains without waiting.
-  for (int round = 0; round < 8 && in_flight_.size() < options_.max_in_flight; ++round) {
-    store::ClaimOptions claim;
+  for (int round = 0; round < 8; ++round) {
     // A batch may hold one endpoint's rows only, so it is no larger than the per-endpoint cap: the cap then
     // holds within a factor of two, and what a crash can repeat (sent but not yet recorded) stays small.
-    claim.limit = static_cast<int>(std::min<std::size_t>(
-        {static_cast<std::size_t>(options_.claim_batch),
-         static_cast<std::size_t>(options_.per_endpoint_limit), options_.max_in_flight - in_flight_.size()}));
+    // Its slots are held before the claim, so that deliveries handed over meanwhile cannot overfill them.
+    const std::size_t held =
+        slots_->hold(std::min<std::size_t>(static_cast<std::size_t>(options_.claim_batch),
+                                           static_cast<std::size_t>(options_.per_endpoint_limit)));
+    if (held == 0) return;
+    store::ClaimOptions claim;
+    claim.limit = static_cast<int>(held);
     claim.lease = options_.lease;
     claim.owner = options_.node_id;
     // The store enforces the cap exactly, over every node sharing it; the skip list spares it the work.
     claim.per_endpoint_limit = options_.per_endpoint_limit;
-    for (const auto& [id, count] : per_endpoint_)
-      if (count >= options_.per_endpoint_limit) claim.skip_endpoint_ids.push_back(id);
+    claim.skip_endpoint_ids = slots_->full_endpoints();
     auto now = clock_.now();
     auto claimed = store_.claim_due(now, claim);
     // Endpoints are read afresh for every batch (once per distinct endpoint), so a rotated secret, a new URL
     // or new headers apply to the very next delivery.
     endpoint_cache_.clear();
     if (!claimed) {
+      slots_->release_held(held);
       spdlog::error("claiming deliveries failed: {}", claimed.error().detail);
       return;
     }
-    std::vector<store::AttemptOutcome> immediate;
+    std::size_t sent = 0;
+    std::vector<store::AttemptOutcome> ended;
     for (auto& c : *claimed) {
       // Our own lease looked expired (the wall clock jumped forward): the request is still in flight here,
       // and the claim merely renewed its lease.
       if (in_flight_.contains(c.delivery.id)) continue;
-      auto flight = std::make_unique<InFlight>();
-      flight->claimed = std::move(c);
-      flight->started = now;
-      const Endpoint* e = endpoint(flight->claimed.delivery.endpoint_id);
-      if (!e || (e->disabled && !flight->claimed.delivery.manual)) {
-        // Deleted or disabled meanwhile: the delivery ends without a request.
-        OutboundResponse none;
-        none.error = ErrorClass::other;
-        none.error_detail = e ? "endpoint disabled" : "endpoint deleted";
-        Endpoint placeholder;
-        placeholder.id = flight->claimed.delivery.endpoint_id;
-        flight->endpoint = e ? *e : placeholder;
-        auto outcome = outcome_for(*flight, none, {}, ErrorClass::other);
-        outcome.next_status = DeliveryStatus::failed;
-        outcome.next_attempt_at.reset();
-        outcome.disable_endpoint = false;
-        immediate.push_back(std::move(outcome));
-        continue;
+      std::string endpoint_id = c.delivery.endpoint_id;
+      if (begin(std::move(c), now, ended)) {
+        slots_->assign(endpoint_id);
+        ++sent;
       }
-      flight->endpoint = *e;
-      if (e->body_format == BodyFormat::form)
-        flight->form_type = form_type(flight->claimed.message.event_type);
-      AttemptInput input{flight->claimed.message, flight->endpoint, flight->form_type, now,
-                         options_.request_timeout};
-      auto request = e->verification_ping ? build_ping_request(input) : build_delivery_request(input);
-      flight->pinging = e->verification_ping;
-      if (!request) {
-        OutboundResponse bad;
-        bad.error = ErrorClass::other;
-        bad.error_detail = "cannot build the request: " + request.error().detail;
-        immediate.push_back(outcome_for(*flight, bad, {}, ErrorClass::other));
-        continue;
-      }
-      auto id = flight->claimed.delivery.id;
-      auto& slot = in_flight_[id];
-      slot = std::move(flight);
-      ++per_endpoint_[slot->endpoint.id];
-      send(*slot, std::move(*request));
     }
-    if (!immediate.empty()) {
-      if (auto r = store_.record_outcomes(immediate); !r)
+    slots_->release_held(held - sent);
+    metrics_.record_started(sent, /*handed=*/false);
+    if (!ended.empty()) {
+      if (auto r = store_.record_outcomes(ended); !r)
         spdlog::error("recording outcomes failed: {}", r.error().detail);
     }
-    if (static_cast<int>(claimed->size()) < claim.limit) return;
+    if (claimed->size() < held) return;
   }
+}
+
+void Dispatcher::begin_handed(std::vector<store::ClaimedDelivery> handed) {
+  endpoint_cache_.clear();  // as for a claimed batch: endpoint changes apply to the next delivery
+  const auto now = clock_.now();
+  std::size_t sent = 0;
+  std::vector<store::AttemptOutcome> ended;
+  for (auto& c : handed) {
+    std::string endpoint_id = c.delivery.endpoint_id;
+    if (begin(std::move(c), now, ended))
+      ++sent;
+    else
+      slots_->give_back(endpoint_id);
+  }
+  metrics_.record_started(sent, /*handed=*/true);
+  if (!ended.empty()) {
+    if (auto r = store_.record_outcomes(ended); !r)
+      spdlog::error("recording outcomes failed: {}", r.error().detail);
+  }
+}
+
+bool Dispatcher::begin(store::ClaimedDelivery claimed, TimePoint now,
+                       std::vector<store::AttemptOutcome>& ended) {
+  auto flight = std::make_unique<InFlight>();
+  flight->claimed = std::move(claimed);
+  flight->started = now;
+  const Endpoint* e = endpoint(flight->claimed.delivery.endpoint_id);
+  if (!e || (e->disabled && !flight->claimed.delivery.manual)) {
+    // Deleted or disabled meanwhile: the delivery ends without a request.
+    OutboundResponse none;
+    none.error = ErrorClass::other;
+    none.error_detail = e ? "endpoint disabled" : "endpoint deleted";
+    Endpoint placeholder;
+    placeholder.id = flight->claimed.delivery.endpoint_id;
+    flight->endpoint = e ? *e : placeholder;
+    auto outcome = outcome_for(*flight, none, {}, ErrorClass::other);
+    outcome.next_status = DeliveryStatus::failed;
+    outcome.next_attempt_at.reset();
+    outcome.disable_endpoint = false;
+    ended.push_back(std::move(outcome));
+    return false;
+  }
+  flight->endpoint = *e;
+  if (e->body_format == BodyFormat::form) flight->form_type = form_type(flight->claimed.message.event_type);
+  AttemptInput input{flight->claimed.message, flight->endpoint, flight->form_type, now,
+                     options_.request_timeout};
+  auto request = e->verification_ping ? build_ping_request(input) : build_delivery_request(input);
+  flight->pinging = e->verification_ping;
+  if (!request) {
+    OutboundResponse bad;
+    bad.error = ErrorClass::other;
+    bad.error_detail = "cannot build the request: " + request.error().detail;
+    ended.push_back(outcome_for(*flight, bad, {}, ErrorClass::other));
+    return false;
+  }
+  auto id = flight->claimed.delivery.id;
+  auto& slot = in_flight_[id];
+  slot = std::move(flight);
+  send(*slot, std::move(*request));
+  return true;
 }
 
 void Dispatcher::send(InFlight& flight, OutboundRequest request) {
@@ -241,7 +320,7 @@ void Dispatcher::handle(Completion&& completion, std::vector<store::AttemptOutco
   } else {
     outcomes.push_back(outcome_for(flight, response, flight.request, ErrorClass::none));
   }
-  if (--per_endpoint_[flight.endpoint.id] <= 0) per_endpoint_.erase(flight.endpoint.id);
+  slots_->give_back(flight.claimed.delivery.endpoint_id);
   in_flight_.erase(it);
 }
 

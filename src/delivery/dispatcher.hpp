@@ -1,7 +1,8 @@
 #pragma once
 // The dispatcher: claims due deliveries from the store (the queue), sends them through the HTTP client with
 // bounded concurrency per endpoint and overall, and records every attempt with its retry decision.
-// One thread owns all dispatch state; HTTP completions come back through a mailbox.
+// New deliveries the store wrote already leased to it (store::LeaseTaker) skip the claim.
+// One thread owns all dispatch state; HTTP completions and handed deliveries come back through a mailbox.
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "core/retry.hpp"
 #include "delivery/delivery_metrics.hpp"
 #include "delivery/http_client.hpp"
+#include "delivery/request_slots.hpp"
 #include "store/store.hpp"
 
 namespace hookd::delivery {
@@ -56,12 +58,19 @@ class Dispatcher {
     std::mutex mutex;  // guards the fields below
     std::condition_variable cv;
     std::vector<Completion> completions;
+    std::vector<store::ClaimedDelivery> handed;  // written leased to this dispatcher, not started yet
     bool woken = false;
     bool stopping = false;
   };
 
+  class Intake;
+
   void run();
   void claim_more();
+  // Starts one delivery this dispatcher holds a slot for: sends it, or ends it at once (its endpoint was
+  // deleted or disabled, or its request cannot be built) into `ended`. Returns whether it was sent.
+  bool begin(store::ClaimedDelivery claimed, TimePoint now, std::vector<store::AttemptOutcome>& ended);
+  void begin_handed(std::vector<store::ClaimedDelivery> handed);
   void watch_clock();
   void send(InFlight& flight, OutboundRequest request);
   void handle(Completion&& completion, std::vector<store::AttemptOutcome>& outcomes);
@@ -79,11 +88,12 @@ class Dispatcher {
   DeliveryMetrics& metrics_;
   DispatcherOptions options_;
   std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
+  std::shared_ptr<RequestSlots> slots_;
+  std::shared_ptr<Intake> intake_;
   std::thread thread_;
 
   // Owned by the dispatcher thread.
   std::map<std::int64_t, std::unique_ptr<InFlight>> in_flight_;
-  std::map<std::string, int> per_endpoint_;
   std::map<std::string, std::pair<TimePoint, std::optional<Endpoint>>> endpoint_cache_;
   std::map<std::string, std::pair<TimePoint, std::string>> form_type_cache_;
   ClockStepDetector clock_steps_;

@@ -81,6 +81,11 @@ class SqliteStore final : public Store {
     writer_->set_work_listener(std::move(listener));
   }
 
+  void set_lease_taker(std::shared_ptr<LeaseTaker> taker) override {
+    std::lock_guard lock(lease_mutex_);
+    lease_taker_ = std::move(taker);
+  }
+
   GroupCommitWriter& writer() { return *writer_; }
 
  private:
@@ -136,7 +141,12 @@ class SqliteStore final : public Store {
     std::lock_guard lock(lease_mutex_);
     leases_scanned_ = false;
   }
-  std::mutex lease_mutex_;  // guards the three below (claims run on the writer thread; failures here)
+  std::shared_ptr<LeaseTaker> lease_taker() {
+    std::lock_guard lock(lease_mutex_);
+    return lease_taker_;
+  }
+  std::mutex lease_mutex_;  // guards the four below (claims run on the writer thread; failures here)
+  std::shared_ptr<LeaseTaker> lease_taker_;
   std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<>> lease_ends_;
   bool leases_scanned_ = false;
   TimePoint last_lease_scan_{};

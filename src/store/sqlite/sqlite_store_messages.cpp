@@ -26,8 +26,30 @@ Result<Message> find_message(Database& db, std::string_view app_id, std::string_
 
 }  // namespace
 
+// INSERT … SELECT: a delivery is only written for an endpoint of this very application. A delivery the
+// dispatcher takes (LeaseTaker::reserve) is written leased to it, unless its endpoint is FIFO: a FIFO
+// endpoint's deliveries wait for the claim, which keeps their order. (Not one statement with RETURNING:
+// SQLite collects RETURNING rows in a temporary table, which cost more than the claim it saves.)
+const std::string kInsertPendingDelivery =
+    "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, manual, "
+    "created_at) "
+    "SELECT ?1, id, app_id, 0, 0, ?2, 0, ?2 FROM endpoints WHERE id = ?3 AND app_id = ?4";
+const std::string kInsertLeasedDelivery =
+    "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, "
+    "lease_until, lease_owner, manual, created_at) "
+    "SELECT ?1, id, app_id, 1, 0, ?2, ?5, ?6, 0, ?2 FROM endpoints "
+    "WHERE id = ?3 AND app_id = ?4 AND fifo = 0";
+
 Result<CreatedMessage> SqliteStore::create_message(const NewMessage& input) {
-  return write([&](WriteTx& tx) -> Result<CreatedMessage> {
+  const auto taker = lease_taker();
+  const TimePoint lease_until = taker ? taker->lease_until() : TimePoint{};
+  std::vector<ClaimedDelivery> born;  // written leased to `taker`: handed to it once committed
+  auto give_back = [&] {
+    for (const auto& b : born) taker->returned(b.delivery.endpoint_id);
+    born.clear();
+  };
+  auto created = write([&](WriteTx& tx) -> Result<CreatedMessage> {
+    give_back();  // a run before this one, in a group SQLite rolled back
     const Message& msg = input.message;
     if (msg.event_id) {
       auto existing = query_one<Message>(tx.db, kSelectMessageByEventId, "message not found",
@@ -48,22 +70,43 @@ Result<CreatedMessage> SqliteStore::create_message(const NewMessage& input) {
     }
     CreatedMessage created{msg, false, {}};
     for (const auto& endpoint_id : input.endpoint_ids) {
-      // INSERT … SELECT: a delivery is only written for an endpoint of this very application.
-      auto delivery =
-          execute(tx.db,
-                  "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, "
-                  "next_attempt_at, manual, created_at) "
-                  "SELECT ?, id, app_id, 0, 0, ?, 0, ? FROM endpoints WHERE id = ? AND app_id = ?",
-                  msg.id, msg.created_at, msg.created_at, endpoint_id, msg.app_id);
-      if (!delivery) return std::unexpected(delivery.error());
-      if (*delivery > 0) created.endpoint_ids.push_back(endpoint_id);
+      bool leased = false;
+      if (taker && taker->reserve(endpoint_id)) {
+        auto written = execute(tx.db, kInsertLeasedDelivery, msg.id, msg.created_at, endpoint_id, msg.app_id,
+                               lease_until, taker->owner());
+        leased = written && *written > 0;
+        if (leased) {
+          born.push_back(ClaimedDelivery{Delivery{tx.db.last_insert_rowid(), msg.id, endpoint_id, msg.app_id,
+                                                  DeliveryStatus::sending, 0, msg.created_at, false},
+                                         msg});
+        } else {
+          taker->returned(endpoint_id);
+        }
+        if (!written) return std::unexpected(written.error());
+      }
+      if (!leased) {
+        auto written =
+            execute(tx.db, kInsertPendingDelivery, msg.id, msg.created_at, endpoint_id, msg.app_id);
+        if (!written) return std::unexpected(written.error());
+        if (*written == 0) continue;  // not an endpoint of this application
+        tx.added_due_work = true;
+      }
+      created.endpoint_ids.push_back(endpoint_id);
     }
     if (input.idempotency) {
       if (auto r = put_idempotency_record(tx.db, *input.idempotency); !r) return std::unexpected(r.error());
     }
-    tx.added_due_work = !created.endpoint_ids.empty();
     return created;
   });
+  if (!created) {
+    give_back();
+    return created;
+  }
+  if (!born.empty()) {
+    lease_granted(lease_until);
+    taker->handed(std::move(born));
+  }
+  return created;
 }
 
 Result<Message> SqliteStore::get_message(std::string_view app_id, std::string_view id_or_event_id) {
