@@ -1,6 +1,7 @@
 // Issue 8, point 3: /metrics moves as the server works. Ingest counters by outcome, the oldest pending age
 // (deliveries waiting behind a receiver that never answers), the per-endpoint failure state (an endpoint on a
-// closed port) and the attempt latency histogram.
+// closed port), the attempt latency histogram, and deliveries started by source (claimed, or handed over as
+// written).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setupTenant, startHookd, startReceiver, waitFor } from './lib/harness.mjs';
@@ -51,6 +52,10 @@ test('metrics: ingest outcomes, oldest pending age, failing endpoints and attemp
     assert.ok(sample(m, 'hookd_attempt_duration_seconds_count') >= 1);
     assert.ok(sample(m, 'hookd_delivery_attempts_total{outcome="fail",error="connect"}') >= 1);
     assert.ok(sample(m, 'hookd_deliveries{status="sending"}') >= 1);
+    // Each new delivery was handed to the dispatcher as written while its endpoint had a free slot (the 64,
+    // and the down endpoint's one); the 6 beyond the slow endpoint's limit wait in the queue for a claim.
+    assert.equal(sample(m, 'hookd_deliveries_started_total{source="handoff"}'), 65);
+    assert.equal(sample(m, 'hookd_deliveries_started_total{source="claim"}'), 0);
     assert.ok(sample(m, 'hookd_deliveries{status="pending"}') >= 2);  // overdue ones, and the retry in an hour
 
     // The age keeps growing while the deliveries wait.
