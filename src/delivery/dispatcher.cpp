@@ -24,6 +24,7 @@ struct Dispatcher::InFlight {
   Endpoint endpoint;
   std::string form_type;
   bool pinging = false;
+  bool handed = false;      // handed over as written, not claimed
   OutboundRequest request;  // as sent, for the attempt record
   TimePoint started{};
 };
@@ -129,6 +130,7 @@ void Dispatcher::run() {
       });
       completions.swap(mailbox_->completions);
       handed.swap(mailbox_->handed);
+      if (mailbox_->woken) claim_wanted_ = true;  // the store wrote due work
       mailbox_->woken = false;
       stopping = mailbox_->stopping;
     }
@@ -147,7 +149,12 @@ void Dispatcher::run() {
       if (in_flight_.empty() || clock_.now() >= *drain_deadline) break;
       continue;
     }
-    claim_more();
+    // Claims are wanted when the store says it wrote due work, while claims keep finding work or endpoints
+    // had to be skipped, when a claimed delivery ended (a FIFO endpoint's next one, a backlog's next), and
+    // at least every idle_poll (retries coming due, leases ending). Deliveries handed over as written need
+    // none: under a load of new messages alone, a claim on every turn found nothing and kept the dispatcher
+    // waiting on the writer.
+    if (claim_wanted_ || std::chrono::steady_clock::now() - last_claim_ >= options_.idle_poll) claim_more();
   }
   if (!in_flight_.empty())
     spdlog::warn("stopping with {} deliveries in flight; their leases will expire", in_flight_.size());
@@ -176,6 +183,7 @@ void Dispatcher::watch_clock() {
 }
 
 void Dispatcher::claim_more() {
+  last_claim_ = std::chrono::steady_clock::now();
   // Keep claiming while batches come back full and there is room: a backlog drains without waiting.
   for (int round = 0; round < 8; ++round) {
     // A batch may hold one endpoint's rows only, so it is no larger than the per-endpoint cap: the cap then
@@ -220,8 +228,13 @@ void Dispatcher::claim_more() {
       if (auto r = store_.record_outcomes(ended); !r)
         spdlog::error("recording outcomes failed: {}", r.error().detail);
     }
-    if (claimed->size() < held) return;
+    if (claimed->size() < held) {
+      // Nothing more is due now, unless rows of skipped endpoints wait: then claim again next turn.
+      claim_wanted_ = !claim.skip_endpoint_ids.empty();
+      return;
+    }
   }
+  claim_wanted_ = true;  // every batch came back full: more is due
 }
 
 void Dispatcher::begin_handed(std::vector<store::ClaimedDelivery> handed) {
@@ -231,10 +244,13 @@ void Dispatcher::begin_handed(std::vector<store::ClaimedDelivery> handed) {
   std::vector<store::AttemptOutcome> ended;
   for (auto& c : handed) {
     std::string endpoint_id = c.delivery.endpoint_id;
-    if (begin(std::move(c), now, ended))
+    const std::int64_t id = c.delivery.id;
+    if (begin(std::move(c), now, ended)) {
+      in_flight_[id]->handed = true;
       ++sent;
-    else
+    } else {
       slots_->give_back(endpoint_id);
+    }
   }
   metrics_.record_started(sent, /*handed=*/true);
   if (!ended.empty()) {
@@ -321,6 +337,7 @@ void Dispatcher::handle(Completion&& completion, std::vector<store::AttemptOutco
     outcomes.push_back(outcome_for(flight, response, flight.request, ErrorClass::none));
   }
   slots_->give_back(flight.claimed.delivery.endpoint_id);
+  if (!flight.handed) claim_wanted_ = true;  // its endpoint's next delivery may be waiting (FIFO, backlog)
   in_flight_.erase(it);
 }
 

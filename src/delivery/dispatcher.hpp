@@ -97,6 +97,8 @@ class Dispatcher {
   std::map<std::string, std::pair<TimePoint, std::optional<Endpoint>>> endpoint_cache_;
   std::map<std::string, std::pair<TimePoint, std::string>> form_type_cache_;
   ClockStepDetector clock_steps_;
+  bool claim_wanted_ = true;  // see run(): whether the next turn claims
+  std::chrono::steady_clock::time_point last_claim_{};
 };
 
 }  // namespace hookd::delivery
