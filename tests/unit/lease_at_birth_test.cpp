@@ -78,14 +78,17 @@ class LeaseAtBirth : public ::testing::Test {
     if (!store_->create_endpoint(ep)) throw std::runtime_error("create_endpoint");
     return ep.id;
   }
-  Result<CreatedMessage> create(std::vector<std::string> endpoint_ids, std::string id = {}) {
+  Message message() {
     Message msg;
-    msg.id = id.empty() ? ids_.next(id_prefix::message) : std::move(id);
+    msg.id = ids_.next(id_prefix::message);
     msg.app_id = app_id_;
     msg.event_type = "booking.created";
     msg.payload = R"({"booking":{"id":"b_1"}})";
     msg.created_at = kT0;
-    return store_->create_message(NewMessage{msg, std::move(endpoint_ids), std::nullopt});
+    return msg;
+  }
+  Result<CreatedMessage> create(std::vector<std::string> endpoint_ids) {
+    return store_->create_message(NewMessage{message(), std::move(endpoint_ids), std::nullopt});
   }
   // (status, lease_owner or "", lease_until or 0) of every delivery, by id.
   std::vector<std::tuple<int, std::string, std::int64_t>> rows() {
@@ -196,14 +199,8 @@ TEST_F(LeaseAtBirth, AFailedCreateHandsNothingOverAndReturnsEverySlotItHeld) {
   // The file may not grow: the message and its deliveries fit in its free space, the 2 MiB idempotency
   // record written after them does not, and SQLite rolls the whole transaction back.
   ASSERT_TRUE(sqlite_exec_in_writer(*store_, "PRAGMA max_page_count = 1"));
-  Message msg;
-  msg.id = ids_.next(id_prefix::message);
-  msg.app_id = app_id_;
-  msg.event_type = "booking.created";
-  msg.payload = "{}";
-  msg.created_at = kT0;
   auto failed = store_->create_message(
-      NewMessage{msg, {a, b}, IdempotencyRecord{"idem", 202, std::string(2 << 20, 'x'), kT0 + 1h}});
+      NewMessage{message(), {a, b}, IdempotencyRecord{"idem", 202, std::string(2 << 20, 'x'), kT0 + 1h}});
   ASSERT_FALSE(failed);
   EXPECT_EQ(taker->reserved, (std::vector<std::string>{a, b}));
   EXPECT_EQ(taker->returned_ids, (std::vector<std::string>{a, b}));
