@@ -24,8 +24,6 @@ Result<Message> find_message(Database& db, std::string_view app_id, std::string_
                             id_or_event_id);
 }
 
-}  // namespace
-
 // INSERT … SELECT: a delivery is only written for an endpoint of this very application. A delivery the
 // dispatcher takes (LeaseTaker::reserve) is written leased to it, unless its endpoint is FIFO: a FIFO
 // endpoint's deliveries wait for the claim, which keeps their order. (Not one statement with RETURNING:
@@ -39,6 +37,8 @@ const std::string kInsertLeasedDelivery =
     "lease_until, lease_owner, manual, created_at) "
     "SELECT ?1, id, app_id, 1, 0, ?2, ?5, ?6, 0, ?2 FROM endpoints "
     "WHERE id = ?3 AND app_id = ?4 AND fifo = 0";
+
+}  // namespace
 
 Result<CreatedMessage> SqliteStore::create_message(const NewMessage& input) {
   const auto taker = lease_taker();
