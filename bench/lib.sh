@@ -118,8 +118,9 @@ scrape_cpu() {
 thread_cpu() {
   local t
   for t in /proc/"$1"/task/*; do
-    echo "$(cat "$t/comm") $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$t/stat")"
-  done | awk -v tck="$CLK_TCK" '{ s[$1] += $2 } END { for (n in s) printf "%s %.2f s\n", n, s[n] / tck }' |
+    echo "$(cat "$t/comm") $(awk '{ sub(/^.*\) /, ""); print $12, $13 }' "$t/stat")"
+  done | awk -v tck="$CLK_TCK" '{ u[$1] += $2; k[$1] += $3 }
+      END { for (n in u) printf "%s %.2f s (user %.2f, system %.2f)\n", n, (u[n] + k[n]) / tck, u[n] / tck, k[n] / tck }' |
     sort -k2 -n -r | head -3 | paste -sd ';' | sed 's/;/, /g'
 }
 

@@ -5,7 +5,7 @@
 # while hookd is not running, as if the endpoints had been paused. hookd then starts on that store and the
 # time from its launch until nginx has answered every delivery and hookd's /metrics shows none pending or
 # sending gives the rate. No ingest runs meanwhile, and no delivery fails (no retry schedule in the way).
-#   DELIVERY_DELIVERIES (default 200000)
+#   DELIVERY_DELIVERIES (default 200000), DELIVERY_FANOUTS (default "1 10")
 source "$(dirname "$0")/../lib.sh"
 need "$HOOKD_BIN"
 DELIVERIES="${DELIVERY_DELIVERIES:-200000}"
@@ -14,7 +14,7 @@ nginx_ceiling
 make_payloads
 header "delivery (preloaded backlog, drained by hookd)"
 row "ceiling: wrk -> nginx, keep-alive POST 1 KB" "$CEIL_NGINX req/s" "" ""
-for fanout in 1 10; do
+for fanout in ${DELIVERY_FANOUTS:-1 10}; do
   fanout_endpoints "$fanout"
   log "fan-out $fanout: preloading $DELIVERIES deliveries"
   preload --data-dir "$WORK/delivery-$fanout" "${ENDPOINT_ARGS[@]}" --messages $((DELIVERIES / fanout))
