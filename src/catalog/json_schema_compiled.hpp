@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "catalog/json_schema.hpp"
+#include "core/string_keyed_map.hpp"
 
 namespace hookd::catalog {
 
@@ -61,17 +62,11 @@ consteval int schema_keyword_bit(std::string_view name) {
   throw "not a keyword the validator knows";  // a compile-time error
 }
 
-// Looked up by the schema's own string views, so a lookup during validation copies no string.
-struct StringViewHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
-template <class V>
-using StringKeyedMap = std::unordered_map<std::string, V, StringViewHash, std::equal_to<>>;
-
 struct Schema::Compiled {
   boost::json::value root;
-  // Every `pattern` and `patternProperties` key in the document, compiled once (std::regex is slow to build).
+  // Looked up by the schema's own string views (StringKeyedMap), so a lookup during validation copies no
+  // string. Every `pattern` and `patternProperties` key in the document, compiled once (std::regex is slow to
+  // build).
   StringKeyedMap<std::regex> patterns;
   // Every "$ref" string to the subschema it names; the pointers point into `root`, which never changes.
   StringKeyedMap<const boost::json::value*> refs;

@@ -16,6 +16,7 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "core/string_keyed_map.hpp"
 
 namespace hookd::store::sqlite {
 
@@ -152,8 +153,9 @@ class Database {
   explicit Database(sqlite3* db) : db_(db) {}
 
   std::unique_ptr<sqlite3, Closer> db_;
-  // Declared after db_ so statements are finalized before the handle is closed.
-  std::unordered_map<std::string, Cached> cache_;
+  // Declared after db_ so statements are finalized before the handle is closed. Looked up by the SQL's view:
+  // a statement run copies no string.
+  StringKeyedMap<Cached> cache_;
 };
 
 // BEGIN [IMMEDIATE] … COMMIT; rolls back in the destructor unless committed.
