@@ -60,6 +60,7 @@ class ClaimBatch {
     if (auto rows = walk(claim_sql::kDueHead, /*capped=*/true, now, bound, skip_list_); !rows)
       return std::unexpected(rows.error());
     if (full()) return false;  // whatever waits behind the head, this claim has what it can take
+    if (gave_up()) return true;
     auto due = query_one<std::int64_t>(
         db_, claim_sql::kCountDueHead, "", [](const Statement& row) { return row.int64(0); }, now, bound);
     if (!due) return std::unexpected(due.error());
@@ -122,24 +123,37 @@ class ClaimBatch {
   // once the claim is full.
   template <class... Args>
   Result<int> walk(const std::string& sql, bool capped, const Args&... args) {
+    passed_in_a_row_ = 0;
     return for_each_row(
         db_, sql,
         [&](const Statement& row) {
           take(row, capped);
-          return !(capped && full());
+          return !(capped && (full() || gave_up()));
         },
         args...);
   }
+
+  // A capped walk that passed this many rows in a row, their endpoints at their limit, stops there. Else a
+  // head made of one endpoint's backlog is read to its bound for the one or two rows that endpoint has room
+  // for, on every claim: a drain to one endpoint stepped through four rows for each row it took. The claim
+  // then asks each endpoint with pending rows for its own (take_from_each_endpoint), as for a head cut at
+  // its bound, so endpoints behind the passed rows still get theirs.
+  static constexpr int kPassedRowsBeforeGivingUp = 32;
+  bool gave_up() const { return passed_in_a_row_ >= kPassedRowsBeforeGivingUp; }
 
   void take(const Statement& row, bool capped) {
     if (capped && full()) return;
     const std::string endpoint_id = row.text(2);
     if (skipped_.contains(endpoint_id)) return;
     int& out = busy_[endpoint_id];
-    if (options_.per_endpoint_limit > 0 && out >= options_.per_endpoint_limit) return;
+    if (options_.per_endpoint_limit > 0 && out >= options_.per_endpoint_limit) {
+      ++passed_in_a_row_;
+      return;
+    }
     if (!taken_.insert(row.int64(0)).second) return;
     claimed_.push_back(ClaimedDelivery{read_delivery(row, 0), read_message(row, 8)});
     ++out;
+    passed_in_a_row_ = 0;
   }
 
   Database& db_;
@@ -149,6 +163,7 @@ class ClaimBatch {
   std::string skip_list_;            // the same, as a JSON array for the statements
   std::set<std::int64_t> taken_;
   std::vector<ClaimedDelivery> claimed_;
+  int passed_in_a_row_ = 0;  // rows of endpoints at their limit since the last row taken (this walk)
 };
 
 }  // namespace
