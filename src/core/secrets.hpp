@@ -4,6 +4,7 @@
 // bytes decoded here, and neither keeps a second parser.
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,8 @@ std::string base64url_encode(std::string_view bytes);
 std::optional<std::string> base64url_decode(std::string_view text);
 std::string sha256_hex(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
+// The same over the concatenation of `parts`, without building it.
+std::string hmac_sha256(std::string_view key, std::span<const std::string_view> parts);
 bool constant_time_equals(std::string_view a, std::string_view b);
 
 std::string generate_symmetric_secret(RandomSource& random);  // "whsec_" + base64(24 random bytes)

@@ -24,10 +24,19 @@ struct Dispatcher::InFlight {
   Endpoint endpoint;
   std::string form_type;
   bool pinging = false;
-  bool handed = false;      // handed over as written, not claimed
-  OutboundRequest request;  // as sent, for the attempt record
+  bool handed = false;  // handed over as written, not claimed
+  SentRequest sent;     // what the attempt record keeps of the request sent
   TimePoint started{};
 };
+
+// Kept instead of the request itself: a copy of its headers and body lived as long as the request.
+Dispatcher::SentRequest Dispatcher::sent_record(const OutboundRequest& request, const Message& message) {
+  SentRequest sent;
+  sent.headers_json = headers_json(request.headers);
+  // Only a body that differs from the payload is kept (a form body); NULL stands for the payload as stored.
+  if (request.body != message.payload) sent.body = request.body;
+  return sent;
+}
 
 // What the store's writer thread sees of this dispatcher: it holds a slot for each new delivery it writes
 // leased to this node, and hands the deliveries over through the mailbox once they are committed. It
@@ -273,7 +282,7 @@ bool Dispatcher::begin(store::ClaimedDelivery claimed, TimePoint now,
     Endpoint placeholder;
     placeholder.id = flight->claimed.delivery.endpoint_id;
     flight->endpoint = e ? *e : placeholder;
-    auto outcome = outcome_for(*flight, none, {}, ErrorClass::other);
+    auto outcome = outcome_for(*flight, none, sent_record({}, flight->claimed.message), ErrorClass::other);
     outcome.next_status = DeliveryStatus::failed;
     outcome.next_attempt_at.reset();
     outcome.disable_endpoint = false;
@@ -290,7 +299,7 @@ bool Dispatcher::begin(store::ClaimedDelivery claimed, TimePoint now,
     OutboundResponse bad;
     bad.error = ErrorClass::other;
     bad.error_detail = "cannot build the request: " + request.error().detail;
-    ended.push_back(outcome_for(*flight, bad, {}, ErrorClass::other));
+    ended.push_back(outcome_for(*flight, bad, sent_record({}, flight->claimed.message), ErrorClass::other));
     return false;
   }
   auto id = flight->claimed.delivery.id;
@@ -301,7 +310,7 @@ bool Dispatcher::begin(store::ClaimedDelivery claimed, TimePoint now,
 }
 
 void Dispatcher::send(InFlight& flight, OutboundRequest request) {
-  flight.request = request;
+  flight.sent = sent_record(request, flight.claimed.message);
   std::weak_ptr<Mailbox> mailbox = mailbox_;
   auto id = flight.claimed.delivery.id;
   client_.submit(std::move(request), [mailbox, id](OutboundResponse response) {
@@ -332,9 +341,9 @@ void Dispatcher::handle(Completion&& completion, std::vector<store::AttemptOutco
         return;
       }
     }
-    outcomes.push_back(outcome_for(flight, response, flight.request, ErrorClass::verification_failed));
+    outcomes.push_back(outcome_for(flight, response, flight.sent, ErrorClass::verification_failed));
   } else {
-    outcomes.push_back(outcome_for(flight, response, flight.request, ErrorClass::none));
+    outcomes.push_back(outcome_for(flight, response, flight.sent, ErrorClass::none));
   }
   slots_->give_back(flight.claimed.delivery.endpoint_id);
   if (!flight.handed) claim_wanted_ = true;  // its endpoint's next delivery may be waiting (FIFO, backlog)
@@ -342,7 +351,7 @@ void Dispatcher::handle(Completion&& completion, std::vector<store::AttemptOutco
 }
 
 store::AttemptOutcome Dispatcher::outcome_for(const InFlight& flight, const OutboundResponse& response,
-                                              const OutboundRequest& request, ErrorClass error_override) {
+                                              const SentRequest& sent, ErrorClass error_override) {
   const auto& delivery = flight.claimed.delivery;
   auto now = clock_.now();
   bool success = error_override == ErrorClass::none && is_success(response, flight.endpoint.success_rule);
@@ -364,11 +373,10 @@ store::AttemptOutcome Dispatcher::outcome_for(const InFlight& flight, const Outb
   a.response_status_code = response.status;
   a.response_body = response.body;
   a.response_headers_json = headers_json(response.headers);
-  a.request_headers_json = headers_json(request.headers);
-  if (request.body != flight.claimed.message.payload) {
+  a.request_headers_json = sent.headers_json;
+  if (sent.body) {
     // A form body carries the endpoint's auth_secret: attempts keep it redacted (secrets at rest).
-    a.request_body =
-        flight.endpoint.auth_secret.empty() ? request.body : redact_form_auth_secret(request.body);
+    a.request_body = flight.endpoint.auth_secret.empty() ? *sent.body : redact_form_auth_secret(*sent.body);
   }
   a.duration_ms = static_cast<int>((now - flight.started).count());
   a.error = success ? ErrorClass::none : error;

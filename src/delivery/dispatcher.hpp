@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -74,8 +75,13 @@ class Dispatcher {
   void watch_clock();
   void send(InFlight& flight, OutboundRequest request);
   void handle(Completion&& completion, std::vector<store::AttemptOutcome>& outcomes);
+  struct SentRequest {
+    std::string headers_json;
+    std::optional<std::string> body;  // set when it is not the message's payload
+  };
+  static SentRequest sent_record(const OutboundRequest& request, const Message& message);
   store::AttemptOutcome outcome_for(const InFlight& flight, const OutboundResponse& response,
-                                    const OutboundRequest& request, ErrorClass error_override);
+                                    const SentRequest& sent, ErrorClass error_override);
   void notify_operator(const InFlight& flight, const store::AttemptOutcome& outcome, int status);
   const Endpoint* endpoint(const std::string& id);
   std::string form_type(const std::string& event_type);

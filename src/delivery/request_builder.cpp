@@ -18,6 +18,7 @@ Result<OutboundRequest> signed_request(const AttemptInput& in, std::string body,
   request.url = in.endpoint.url;
   request.timeout = in.timeout;
   // Custom headers first; reserved names are refused at the API, and ours are added after them.
+  request.headers.reserve(in.endpoint.headers.size() + 7);
   for (const auto& [k, v] : in.endpoint.headers) request.headers.emplace_back(k, v);
   auto ts = std::to_string(timestamp);
   request.headers.emplace_back("content-type", content_type);

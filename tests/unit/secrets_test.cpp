@@ -121,6 +121,21 @@ TEST(Secrets, DigestVectors) {
   EXPECT_FALSE(constant_time_equals("same", "same "));
 }
 
+// The context is kept per thread and re-keyed on each call: a call must not see the previous call's key or
+// data, and the parts form one message (RFC 4231 test cases 1 and 2, interleaved, whole and in parts).
+TEST(Secrets, HmacContextIsRekeyedEachCallAndPartsAreOneMessage) {
+  const std::string key1(20, '\x0b');
+  const std::string case1 = "sDRMYdjbOFNcqK/OrwvxK4gdwgDJgz2nJuk3bC4yz/c=";  // "Hi There"
+  const std::string case2 = "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=";
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(base64_encode(hmac_sha256(key1, "Hi There")), case1);
+    const std::array<std::string_view, 4> parts = {"what do ", "", "ya want ", "for nothing?"};
+    EXPECT_EQ(base64_encode(hmac_sha256("Jefe", parts)), case2);
+  }
+  const std::array<std::string_view, 2> split = {"Hi", " There"};
+  EXPECT_EQ(base64_encode(hmac_sha256(key1, split)), case1);
+}
+
 TEST(Secrets, TokensAreUrlSafeAndCarryTheirEntropy) {
   CountingRandom random;
   // Bytes 0xf8.. encode to '+' and '/' in standard base64; the token must carry neither, nor padding.
