@@ -116,7 +116,10 @@ std::string hmac_sha256(std::string_view key, std::span<const std::string_view> 
   }();
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
   std::size_t len = 0;
-  bool ok = ctx && EVP_MAC_init(ctx.get(), bytes_of(key), key.size(), nullptr) == 1;
+  // Never a null key: OpenSSL then keeps the previous call's key instead of an empty one.
+  static constexpr unsigned char kEmptyKey[1] = {0};
+  const unsigned char* key_bytes = key.empty() ? kEmptyKey : bytes_of(key);
+  bool ok = ctx && EVP_MAC_init(ctx.get(), key_bytes, key.size(), nullptr) == 1;
   for (auto part : parts) ok = ok && EVP_MAC_update(ctx.get(), bytes_of(part), part.size()) == 1;
   if (!ok || EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1) {
     throw std::runtime_error("HMAC-SHA256 failed in OpenSSL");  // only on a broken OpenSSL installation

@@ -134,6 +134,10 @@ TEST(Secrets, HmacContextIsRekeyedEachCallAndPartsAreOneMessage) {
   }
   const std::array<std::string_view, 2> split = {"Hi", " There"};
   EXPECT_EQ(base64_encode(hmac_sha256(key1, split)), case1);
+  // An empty key (even one with no data pointer) is the empty key, not the previous call's.
+  const std::string empty_key_mac = "TLyWCZpkZ84AJGHxBUm0iYJl6+YYi0XvrMRCk1FuYsQ=";
+  EXPECT_EQ(base64_encode(hmac_sha256(std::string_view{}, "x")), empty_key_mac);
+  EXPECT_EQ(base64_encode(hmac_sha256("", "x")), empty_key_mac);
 }
 
 TEST(Secrets, TokensAreUrlSafeAndCarryTheirEntropy) {
