@@ -76,6 +76,10 @@ std::optional<TimePoint> Statement::optional_time(int col) const {
 }
 
 Result<Database> Database::open(const std::string& path, Mode mode, int busy_timeout_ms) {
+  // SQLite counts every allocation it makes under a global mutex unless told not to; hookd never reads those
+  // counts (sqlite3_memory_used). Only possible before SQLite initializes, so on the first open.
+  static const int kNoMemoryStatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)kNoMemoryStatus;
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_NOMUTEX |
               (mode == Mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
