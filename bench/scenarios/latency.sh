@@ -16,17 +16,19 @@ start_receiver
 # second of a run opens the load generator's 128 connections and fills hookd's caches, and that burst alone
 # decided the whole run's p99.
 WARMUP="${LATENCY_WARMUP:-3}"
+# The load generator at $RATE: URL, bearer token (or ""), seconds.
+load() {
+  node bench/tools/loadgen.mjs --url "$1" ${2:+--token "$2"} --body-file "$WORK/body.json" --rate "$RATE" \
+    --seconds "$3"
+}
 warm_up() {
-  local load; load=$(node bench/tools/loadgen.mjs --url "$1" ${2:+--token "$2"} --body-file "$WORK/body.json" \
-    --rate "$RATE" --seconds "$WARMUP")
-  wait_receiver "$(json "$load" ok)" 60 "$3"
+  wait_receiver "$(json "$(load "$1" "$2" "$WARMUP")" ok)" 60 "$3"
   receiver_stats "$3" reset
 }
 
 log "reference: loadgen -> receiver at $RATE/s for ${WARMUP}s + ${SECS}s"
 DIRECT_WARM=$(warm_up "http://127.0.0.1:$RECEIVER_PORT/direct" "" /direct)
-DIRECT=$(node bench/tools/loadgen.mjs --url "http://127.0.0.1:$RECEIVER_PORT/direct" --body-file "$WORK/body.json" \
-  --rate "$RATE" --seconds "$SECS")
+DIRECT=$(load "http://127.0.0.1:$RECEIVER_PORT/direct" "" "$SECS")
 wait_receiver "$(json "$DIRECT" ok)" 30 /direct
 DIRECT_STATS=$(receiver_stats /direct reset)
 
@@ -36,8 +38,7 @@ api POST /api/v1/app/latency/endpoint "{\"url\":\"http://127.0.0.1:$RECEIVER_POR
 log "hookd: loadgen -> hookd -> receiver at $RATE/s for ${WARMUP}s + ${SECS}s"
 WARM=$(warm_up "http://127.0.0.1:$HOOKD_PORT/api/v1/app/latency/msg" "$TOKEN" /hook)
 CPU0=$(cpu_seconds "$HOOKD_PID")
-LOAD=$(node bench/tools/loadgen.mjs --url "http://127.0.0.1:$HOOKD_PORT/api/v1/app/latency/msg" --token "$TOKEN" \
-  --body-file "$WORK/body.json" --rate "$RATE" --seconds "$SECS")
+LOAD=$(load "http://127.0.0.1:$HOOKD_PORT/api/v1/app/latency/msg" "$TOKEN" "$SECS")
 wait_receiver "$(json "$LOAD" ok)" 60 /hook
 CPU1=$(cpu_seconds "$HOOKD_PID")
 STATS=$(receiver_stats /hook)
