@@ -16,6 +16,10 @@ namespace hookd::delivery {
 namespace {
 
 constexpr auto kCacheTtl = std::chrono::seconds(2);  // event types' form names (rarely change)
+// Outcome recordings submitted and not yet committed, beyond which the dispatcher waits for the oldest: the
+// writer's pace then sets the dispatcher's, and what a crash can repeat (sent, not yet recorded) stays
+// bounded.
+constexpr std::size_t kRecordingsPending = 8;
 
 }  // namespace
 
@@ -143,15 +147,13 @@ void Dispatcher::run() {
       mailbox_->woken = false;
       stopping = mailbox_->stopping;
     }
+    if (!handed.empty()) begin_handed(std::move(handed));
     std::vector<store::AttemptOutcome> outcomes;
     for (auto& c : completions) handle(std::move(c), outcomes);
-    if (!outcomes.empty()) {
-      if (auto r = store_.record_outcomes(outcomes); !r) {
-        // The deliveries keep their lease and are retried when it expires: nothing is lost.
-        spdlog::error("recording {} attempt outcomes failed: {}", outcomes.size(), r.error().detail);
-      }
-    }
-    if (!handed.empty()) begin_handed(std::move(handed));
+    // Recorded without waiting for the commit (an fsync): meanwhile this thread starts the deliveries handed
+    // over and sends the next requests. A claim submitted later is ordered after these outcomes.
+    if (!outcomes.empty()) recordings_.push_back(store_.record_outcomes_later(std::move(outcomes)));
+    reap_recordings(kRecordingsPending);
     watch_clock();
     if (stopping) {
       if (!drain_deadline) drain_deadline = clock_.now() + options_.drain_timeout;
@@ -165,8 +167,23 @@ void Dispatcher::run() {
     // waiting on the writer.
     if (claim_wanted_ || std::chrono::steady_clock::now() - last_claim_ >= options_.idle_poll) claim_more();
   }
+  reap_recordings(0);
   if (!in_flight_.empty())
     spdlog::warn("stopping with {} deliveries in flight; their leases will expire", in_flight_.size());
+}
+
+void Dispatcher::reap_recordings(std::size_t at_most) {
+  while (!recordings_.empty()) {
+    auto& oldest = recordings_.front();
+    if (recordings_.size() <= at_most &&
+        oldest.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+      return;
+    if (auto r = oldest.get(); !r) {
+      // The deliveries keep their lease and are retried when it expires: nothing is lost.
+      spdlog::error("recording attempt outcomes failed: {}", r.error().detail);
+    }
+    recordings_.pop_front();
+  }
 }
 
 // Due times and leases are wall-clock times. After a forward step, work due within the step runs early

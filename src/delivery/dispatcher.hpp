@@ -4,6 +4,8 @@
 // New deliveries the store wrote already leased to it (store::LeaseTaker) skip the claim.
 // One thread owns all dispatch state; HTTP completions and handed deliveries come back through a mailbox.
 #include <condition_variable>
+#include <deque>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -75,6 +77,8 @@ class Dispatcher {
   void watch_clock();
   void send(InFlight& flight, OutboundRequest request);
   void handle(Completion&& completion, std::vector<store::AttemptOutcome>& outcomes);
+  // Collects the recordings that have committed; waits for the oldest while more than `at_most` are pending.
+  void reap_recordings(std::size_t at_most);
   struct SentRequest {
     std::string headers_json;
     std::optional<std::string> body;  // set when it is not the message's payload
@@ -103,7 +107,8 @@ class Dispatcher {
   std::map<std::string, std::pair<TimePoint, std::optional<Endpoint>>> endpoint_cache_;
   std::map<std::string, std::pair<TimePoint, std::string>> form_type_cache_;
   ClockStepDetector clock_steps_;
-  bool claim_wanted_ = true;  // see run(): whether the next turn claims
+  std::deque<std::future<Result<void>>> recordings_;  // outcomes submitted, oldest first, not yet committed
+  bool claim_wanted_ = true;                          // see run(): whether the next turn claims
   std::chrono::steady_clock::time_point last_claim_{};
 };
 

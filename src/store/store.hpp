@@ -10,6 +10,7 @@
 // - Times are passed in by the caller (from an injected clock), never read inside the store.
 #include <algorithm>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <span>
@@ -230,6 +231,14 @@ class Store {
   // expired (their node died), marks them `sending` under a new lease, and returns them oldest due first.
   virtual Result<std::vector<ClaimedDelivery>> claim_due(TimePoint now, const ClaimOptions& options) = 0;
   virtual Result<void> record_outcomes(std::span<const AttemptOutcome> outcomes) = 0;
+  // The same without waiting for the commit: the future is ready once the outcomes are committed (or failed),
+  // and every write the caller starts afterwards is ordered after them. A store that cannot pipeline its
+  // writes records them at once and returns a ready future.
+  virtual std::future<Result<void>> record_outcomes_later(std::vector<AttemptOutcome> outcomes) {
+    std::promise<Result<void>> done;
+    done.set_value(record_outcomes(outcomes));
+    return done.get_future();
+  }
   // At a node's start: deliveries still leased to `owner` (its previous run died) become pending, due now,
   // instead of waiting for their leases to expire. Node names must be unique among live nodes.
   virtual Result<int> release_leases(std::string_view owner, TimePoint now) = 0;

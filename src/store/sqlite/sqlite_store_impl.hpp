@@ -68,6 +68,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<ClaimedDelivery>> claim_due(TimePoint now, const ClaimOptions& options) override;
   Result<void> record_outcomes(std::span<const AttemptOutcome> outcomes) override;
+  std::future<Result<void>> record_outcomes_later(std::vector<AttemptOutcome> outcomes) override;
   Result<int> release_leases(std::string_view owner, TimePoint now) override;
   Result<int> rewind_schedule(TimePoint now, Millis step, std::string_view owner, Millis lease) override;
   Result<std::optional<TimePoint>> next_due_time() override;
@@ -122,7 +123,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<Endpoint>> read_all_endpoints(std::string_view app_id);
-  Result<void> record_outcomes_uncached(std::span<const AttemptOutcome> outcomes);
+  static Result<void> write_outcomes(WriteTx& tx, std::span<const AttemptOutcome> outcomes);
 
   // Claims look for expired leases only when one may have expired: that scan walks every row out under a
   // lease. This process is the only one granting leases, so it knows every lease's end: the ends of leases

@@ -27,9 +27,11 @@ GroupCommitWriter::~GroupCommitWriter() {
   thread_.join();
 }
 
-std::future<Result<void>> GroupCommitWriter::enqueue(WriteJob job, Durability durability) {
+std::future<Result<void>> GroupCommitWriter::enqueue(WriteJob job, Durability durability,
+                                                     std::function<void()> after_commit) {
   auto task = std::make_unique<Task>();
   task->job = std::move(job);
+  task->after_commit = std::move(after_commit);
   task->durability = durability;
   auto future = task->done.get_future();
   {
@@ -45,11 +47,16 @@ std::future<Result<void>> GroupCommitWriter::enqueue(WriteJob job, Durability du
 }
 
 Result<void> GroupCommitWriter::submit(WriteJob job, Durability durability) {
-  return enqueue(std::move(job), durability).get();
+  return enqueue(std::move(job), durability, {}).get();
+}
+
+std::future<Result<void>> GroupCommitWriter::submit_later(WriteJob job, Durability durability,
+                                                          std::function<void()> after_commit) {
+  return enqueue(std::move(job), durability, std::move(after_commit));
 }
 
 void GroupCommitWriter::submit_detached(WriteJob job) {
-  (void)enqueue(std::move(job), Durability::durable);
+  (void)enqueue(std::move(job), Durability::durable, {});
 }
 
 // Outside a transaction only: the setting applies to the next COMMIT. In WAL mode a later fsync of the WAL
@@ -160,7 +167,10 @@ void GroupCommitWriter::run_batch(std::deque<std::unique_ptr<Task>>& batch) {
     if (wake) listener = listener_;
   }
   if (listener) listener();
-  for (auto& task : batch) task->done.set_value(std::move(task->result));
+  for (auto& task : batch) {
+    if (task->result && task->after_commit) task->after_commit();
+    task->done.set_value(std::move(task->result));
+  }
 }
 
 }  // namespace hookd::store::sqlite

@@ -46,7 +46,12 @@ class GroupCommitWriter {
   // Runs `job` in the next group and waits for its COMMIT. A job may run more than once if SQLite rolls
   // back a whole group by itself (disk full mid-group): jobs must be pure functions of the database.
   Result<void> submit(WriteJob job, Durability durability = Durability::durable);
-  // The same without waiting (housekeeping nobody waits for).
+  // The same without waiting: the future is ready once the job's group committed (or it failed). Jobs run in
+  // the order they were submitted, so a job submitted after this one sees what it wrote. `after_commit`, if
+  // set, runs on the writer thread after a commit that kept the job's writes, before the future is ready.
+  std::future<Result<void>> submit_later(WriteJob job, Durability durability,
+                                         std::function<void()> after_commit = {});
+  // Without waiting at all (housekeeping nobody waits for).
   void submit_detached(WriteJob job);
 
   // Called on the writer thread after a COMMIT that included a job with added_due_work.
@@ -56,13 +61,14 @@ class GroupCommitWriter {
  private:
   struct Task {
     WriteJob job;
+    std::function<void()> after_commit;
     std::promise<Result<void>> done;
     Result<void> result;
     bool added_due_work = false;
     Durability durability = Durability::durable;
   };
 
-  std::future<Result<void>> enqueue(WriteJob job, Durability durability);
+  std::future<Result<void>> enqueue(WriteJob job, Durability durability, std::function<void()> after_commit);
   Result<void> set_synchronous(bool full);
   void run();
   void run_batch(std::deque<std::unique_ptr<Task>>& batch);
