@@ -35,17 +35,16 @@ void register_event_routes(Router& router, ApiContext& ctx) {
       }
       return to_response(app.error());
     }
-    auto raw = json_text::member(req.body, "data");
-    auto minified =
-        raw ? json_text::minify(*raw) : Result<std::string>(invalid("data", "data must be an object"));
+    auto minified = json_text::minified_member(req.body, "data");
     if (!minified) return to_response(minified.error());
+    if (!*minified) return validation_error("data", "data must be an object");
 
     auto now = ctx.clock.now();
     std::string event_id = id->value ? *id->value : ctx.ids.next(id_prefix::event);
     std::string envelope =
         "{\"id\":" + json_text::quote(event_id) + ",\"type\":" + json_text::quote(*type->value) +
         ",\"created\":" + json_text::quote(format_rfc3339(now, false)) +
-        ",\"tenant_id\":" + json_text::quote(app->uid.value_or(app->id)) + ",\"data\":" + *minified + "}";
+        ",\"tenant_id\":" + json_text::quote(app->uid.value_or(app->id)) + ",\"data\":" + **minified + "}";
     IngestRequest in{app->id, *type->value, std::move(envelope), event_id, std::nullopt, std::nullopt, now};
     auto created = ingest(ctx, ctx.validator, std::move(in));
     if (!created) return to_response(created.error());

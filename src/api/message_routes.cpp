@@ -69,13 +69,12 @@ Response create_message(ApiContext& ctx, const Request& req, const PathParams& p
   if (!app) return to_response(app.error());
 
   // The payload is kept as the producer wrote it (numbers keep their lexemes), minus whitespace.
-  auto raw = json_text::member(req.body, "payload");
-  if (!raw) return validation_error("payload", "payload must be a JSON object");
-  auto payload = json_text::minify(*raw);
+  auto payload = json_text::minified_member(req.body, "payload");
   if (!payload) return to_response(payload.error());
+  if (!*payload) return validation_error("payload", "payload must be a JSON object");
 
   IngestRequest in{
-      app->id, *event_type->value, std::move(*payload), event_id->value, std::move(*channels), {},
+      app->id, *event_type->value, std::move(**payload), event_id->value, std::move(*channels), {},
       {},      payload_value};
   auto created = ingest(ctx, ctx.validator, std::move(in));
   if (!created) return to_response(created.error());

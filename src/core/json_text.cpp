@@ -448,6 +448,53 @@ struct MemberSink {
   void punct(std::string_view) {}
 };
 
+// MemberSink and MinifySink in one pass: copies the wanted top-level member's value without whitespace.
+struct MinifiedMemberSink {
+  static constexpr bool kDecode = false;
+  std::string_view wanted;
+  MinifySink value;  // the value being copied (or last copied)
+  int depth = 0;
+  bool top_is_object = false;
+  bool armed = false;      // the last top-level key was `wanted`, so the next value is the one
+  bool capturing = false;  // inside that value
+  bool found = false;
+
+  void begin(Value::Kind kind, std::size_t) {
+    if (depth == 0) top_is_object = kind == Value::object;
+    if (depth == 1 && armed) capturing = true;
+    ++depth;
+  }
+  void end(Value::Kind, std::size_t) {
+    --depth;
+    if (depth == 1 && capturing) {
+      value.finish();
+      capturing = armed = false;
+      found = true;
+    }
+  }
+  void key(std::string_view raw, const std::string&) {
+    if (capturing) {
+      value.take(raw);
+    } else if (depth == 1) {
+      armed = key_equals(raw, wanted);
+      if (armed) value = MinifySink{};  // a later duplicate wins
+    }
+  }
+  void scalar(Value::Kind, std::string_view raw, const std::string&) {
+    if (capturing) {
+      value.take(raw);
+    } else if (depth == 1 && armed) {
+      value.take(raw);
+      value.finish();
+      armed = false;
+      found = true;
+    }
+  }
+  void punct(std::string_view raw) {
+    if (capturing) value.take(raw);
+  }
+};
+
 }  // namespace
 
 Value::Value() noexcept = default;
@@ -473,6 +520,15 @@ std::optional<std::string_view> member(std::string_view object_text, std::string
   // Callers pass text that already passed minify(); the depth bound only guards against misuse.
   if (!run_parser(object_text, 1 << 20, sink) || !sink.top_is_object) return std::nullopt;
   return sink.found;
+}
+
+Result<std::optional<std::string>> minified_member(std::string_view object_text, std::string_view key,
+                                                   int max_depth) {
+  MinifiedMemberSink sink{.wanted = key};
+  // The object itself is one level more than its members' values.
+  if (auto ok = run_parser(object_text, max_depth + 1, sink); !ok) return std::unexpected(ok.error());
+  if (!sink.top_is_object || !sink.found) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(sink.value.out));
 }
 
 std::string quote(std::string_view s) {

@@ -29,6 +29,12 @@ Result<std::string> minify(std::string_view text, int max_depth = kDefaultMaxDep
 // With duplicate keys the last one wins, as in Boost.JSON and JavaScript's JSON.parse.
 std::optional<std::string_view> member(std::string_view object_text, std::string_view key);
 
+// minify(member(object_text, key)) in one pass over `object_text`: the member's value, minified, or nullopt
+// when `object_text` is valid JSON but not an object or has no such member. An invalid text, or nesting
+// deeper than `max_depth` inside any member, is minify()'s error.
+Result<std::optional<std::string>> minified_member(std::string_view object_text, std::string_view key,
+                                                   int max_depth = kDefaultMaxDepth);
+
 // `s` as a JSON string literal including the quotes: `"` `\` and control characters escaped, valid UTF-8
 // copied as is; bytes that are not valid UTF-8 become U+FFFD so the result is always valid JSON.
 std::string quote(std::string_view s);

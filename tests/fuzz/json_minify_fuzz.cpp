@@ -1,7 +1,8 @@
 // libFuzzer target for json_text: minify/parse/member against Boost.JSON as the reference parser.
 // Invariants: minify accepts exactly what Boost.JSON accepts (modulo the depth bound); minify is idempotent,
 // never grows the text and never changes the value; parse() agrees with minify(); member() returns the raw
-// text of the value Boost.JSON sees under that key (last duplicate wins).
+// text of the value Boost.JSON sees under that key (last duplicate wins); minified_member() is
+// minify(member()).
 #include <boost/json.hpp>
 #include <cstdint>
 #include <cstdio>
@@ -69,9 +70,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!same_json(reference_parse(*raw, ec3), member.value()) || ec3) {
         broken("member() returned another value", text);
       }
+      const auto one_pass = jt::minified_member(text, member.key(), kDepth);
+      const auto two_passes = jt::minify(*raw, kDepth);
+      if (!one_pass || !*one_pass || !two_passes || **one_pass != *two_passes) {
+        broken("minified_member() is not minify(member())", text);
+      }
     }
     if (jt::member(text, "\x01no such key") && !object->contains("\x01no such key")) {
       broken("member() found an absent key", text);
+    }
+    const auto absent = jt::minified_member(text, "\x01no such key", kDepth);
+    if (!absent || (*absent && !object->contains("\x01no such key"))) {
+      broken("minified_member() found an absent key", text);
     }
   }
   return 0;

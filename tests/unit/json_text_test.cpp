@@ -170,6 +170,41 @@ TEST(JsonTextMember, FindsTopLevelMembersRaw) {
   EXPECT_EQ(jt::member(obj, "missing"), std::nullopt);
 }
 
+// Result<optional<string>> as a string for comparisons: "<absent>" or "<error>" when there is none.
+std::string minified_member(std::string_view text, std::string_view key, int max_depth = 64) {
+  auto r = jt::minified_member(text, key, max_depth);
+  if (!r) return "<error>";
+  return r->value_or("<absent>");
+}
+
+TEST(JsonTextMinifiedMember, IsMinifyOfMemberInOnePass) {
+  const std::string obj = R"( { "payload" : { "amount" : 25.00 , "s" : "}{ ][" , "e":"\u00e9" } ,
+                                "eventType":"user.created", "list":[ 1, {"payload":0} ], "n" : -1E+2 } )";
+  EXPECT_EQ(minified_member(obj, "payload"), R"({"amount":25.00,"s":"}{ ][","e":"\u00e9"})");
+  EXPECT_EQ(minified_member(obj, "eventType"), R"("user.created")");
+  EXPECT_EQ(minified_member(obj, "list"), R"([1,{"payload":0}])");
+  EXPECT_EQ(minified_member(obj, "n"), "-1E+2");
+  EXPECT_EQ(minified_member(obj, "amount"), "<absent>");  // nested, not top-level
+  EXPECT_EQ(minified_member(obj, "missing"), "<absent>");
+  EXPECT_EQ(minified_member(R"({"caf\u00e9" : { "x" : [ ] }})", "caf\xC3\xA9"), R"({"x":[]})");
+}
+
+TEST(JsonTextMinifiedMember, LastDuplicateWinsWhateverItsKind) {
+  EXPECT_EQ(minified_member(R"({"a":1,"b":{"a":9},"a":[ 2 ]})", "a"), "[2]");
+  EXPECT_EQ(minified_member(R"({"a":[ 1 , 2 ],"a": 3 })", "a"), "3");
+  EXPECT_EQ(minified_member(R"({"a":{ "k" : 1 },"a":{}})", "a"), "{}");
+}
+
+TEST(JsonTextMinifiedMember, ErrorsAndNonObjects) {
+  EXPECT_EQ(minified_member(R"([{"a":1}])", "a"), "<absent>");
+  EXPECT_EQ(minified_member(R"("a")", "a"), "<absent>");
+  EXPECT_EQ(minified_member(R"({"a":1,)", "a"), "<error>");
+  EXPECT_EQ(minified_member("", "a"), "<error>");
+  // max_depth bounds the members' values, as minify() of the member would.
+  EXPECT_EQ(minified_member(R"({"a":[[1]]})", "a", 2), "[[1]]");
+  EXPECT_EQ(minified_member(R"({"a":[[[1]]]})", "a", 2), "<error>");
+}
+
 TEST(JsonTextMember, ComparesKeysAfterUnescaping) {
   const std::string obj = R"({"caf\u00e9":1,"a\"b":2,"x\\y":3,"\ud83d\ude00":4})";
   EXPECT_EQ(jt::member(obj, "caf\xC3\xA9"), "1");
