@@ -41,20 +41,30 @@ struct HttpServer::Impl {
   ServerOptions options;
   RequestHandler handler;
   asio::io_context io;
+  asio::thread_pool workers;
   tcp::acceptor acceptor{io};
   std::optional<asio::ssl::context> tls;
   std::uint16_t bound_port = 0;
 
   Impl(ServerOptions o, RequestHandler h)
-      : options(std::move(o)), handler(std::move(h)), io(options.threads) {}
+      : options(std::move(o)),
+        handler(std::move(h)),
+        io(options.io_threads),
+        workers(options.worker_threads) {}
 
-  Response handle(Request& request) {
-    try {
-      return handler(request);
-    } catch (const std::exception& e) {
-      spdlog::error("handler threw: {}", e.what());
-      return error_response(500, "internal", "internal server error");
-    }
+  awaitable<Response> handle_on_worker(Request& request) {
+    // Runs the (possibly blocking) handler on the worker pool; the session resumes on its own executor.
+    co_return co_await asio::co_spawn(
+        workers,
+        [this, &request]() -> awaitable<Response> {
+          try {
+            co_return handler(request);
+          } catch (const std::exception& e) {
+            spdlog::error("handler threw: {}", e.what());
+            co_return error_response(500, "internal", "internal server error");
+          }
+        },
+        use_awaitable);
   }
 
   // The request loop, shared by plain and TLS connections: limits, timeouts and error answers are the same.
@@ -89,9 +99,7 @@ struct HttpServer::Impl {
       unsigned version = beast_request.version();
       bool keep_alive = beast_request.keep_alive();
       Request request = to_request(std::move(beast_request));
-      // On this thread, which may block in the store: the context's other threads serve the other
-      // connections meanwhile (docs/DESIGN.md, "API threads").
-      Response response = handle(request);
+      Response response = co_await handle_on_worker(request);
       auto res = to_beast(std::move(response), version, keep_alive);
       transport.expires_after(options.idle_timeout);
       auto [wec, wbytes] = co_await http::async_write(stream, res, kTuple);
@@ -145,6 +153,7 @@ HttpServer::HttpServer(ServerOptions options, RequestHandler handler)
 
 HttpServer::~HttpServer() {
   stop();
+  impl_->workers.join();
 }
 
 Result<void> HttpServer::listen() {
@@ -167,9 +176,8 @@ Result<void> HttpServer::listen() {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return fail(
-        ErrorKind::unavailable, "listen_failed",
-        "cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " + ec.message());
+    return fail(ErrorKind::unavailable, "listen_failed",
+                "cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " + ec.message());
   }
   impl_->bound_port = acceptor.local_endpoint().port();
   return {};
@@ -186,7 +194,7 @@ bool HttpServer::tls() const {
 void HttpServer::run() {
   asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
   std::vector<std::thread> threads;
-  for (int i = 1; i < impl_->options.threads; ++i) threads.emplace_back([this] { impl_->io.run(); });
+  for (int i = 1; i < impl_->options.io_threads; ++i) threads.emplace_back([this] { impl_->io.run(); });
   impl_->io.run();
   for (auto& t : threads) t.join();
 }

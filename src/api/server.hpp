@@ -1,8 +1,7 @@
 #pragma once
-// The HTTP server: Boost.Beast sessions on C++20 coroutines, on one io_context run by a pool of threads. A
-// session calls the handler on its own thread (handlers may block on the store) and writes the answer back;
-// the pool's other threads serve the other connections meanwhile. One request loop serves plain TCP and TLS
-// streams alike (a template over the stream type).
+// The HTTP server: Boost.Beast sessions on C++20 coroutines. Sessions only do I/O; each request is handed to
+// the handler on a worker pool (handlers may block on the store), then the answer is written back. One request
+// loop serves plain TCP and TLS streams alike (a template over the stream type).
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -19,9 +18,8 @@ struct ServerOptions {
   std::uint16_t port = 8071;
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_header_bytes = 16 * 1024;
-  // Threads running sessions and their handlers: at most this many requests are handled at once (a handler
-  // blocks its thread while its write waits for the group commit, which batches the writes of them all).
-  int threads = 32;
+  int io_threads = 2;
+  int worker_threads = 32;  // concurrent handlers; group commit batches their writes
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};  // per read or write of a request
   // HTTPS when both are set (PEM certificate chain and private key); listen() fails on unusable files.
   std::string tls_cert_file;

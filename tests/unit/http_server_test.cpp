@@ -1,5 +1,5 @@
-// The HTTP server's threading contract: handlers run on the server's own threads, may block, and a blocked
-// handler holds only its own thread, so the other threads keep serving other connections.
+// The HTTP server's threading contract: handlers run on the server's worker threads and may block; a blocked
+// handler holds only its own worker, so the other workers keep serving other connections.
 #include <gtest/gtest.h>
 
 #include <boost/asio.hpp>
@@ -67,10 +67,10 @@ std::pair<int, std::string> get(std::uint16_t port, const std::string& target) {
 
 class HttpServerTest : public ::testing::Test {
  protected:
-  void start(int threads, RequestHandler handler) {
+  void start(int workers, RequestHandler handler) {
     ServerOptions options;
     options.port = 0;
-    options.threads = threads;
+    options.worker_threads = workers;
     server_ = std::make_unique<HttpServer>(options, std::move(handler));
     ASSERT_TRUE(server_->listen().has_value());
     runner_ = std::thread([this] { server_->run(); });
@@ -93,19 +93,19 @@ Response text(int status, std::string body) {
   return r;
 }
 
-TEST_F(HttpServerTest, BlockedHandlersHoldOnlyTheirOwnThreads) {
-  constexpr int kThreads = 4;
+TEST_F(HttpServerTest, BlockedHandlersHoldOnlyTheirOwnWorkers) {
+  constexpr int kWorkers = 4;
   Gate gate;
-  start(kThreads, [&](Request& req) {
+  start(kWorkers, [&](Request& req) {
     if (req.path == "/block") gate.wait();
     return text(200, req.path);
   });
-  // Three of the four threads block in a handler at once: they must all be inside it together.
+  // Three of the four workers block in a handler at once: they must all be inside it together.
   std::vector<std::future<std::pair<int, std::string>>> blocked;
-  for (int i = 0; i < kThreads - 1; ++i)
+  for (int i = 0; i < kWorkers - 1; ++i)
     blocked.push_back(std::async(std::launch::async, [this] { return get(port(), "/block"); }));
-  ASSERT_TRUE(gate.wait_for_waiting(kThreads - 1));
-  // The last thread still serves other connections, one after another.
+  ASSERT_TRUE(gate.wait_for_waiting(kWorkers - 1));
+  // The last worker still serves other connections, one after another.
   for (int i = 0; i < 5; ++i) {
     auto [status, body] = get(port(), "/free");
     EXPECT_EQ(status, 200);
