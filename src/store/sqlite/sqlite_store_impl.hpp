@@ -98,11 +98,8 @@ class SqliteStore final : public Store {
   }
 
   // Runs `fn(WriteTx&)` -> Result<T> as one job of the group-commit writer; returns once it is committed.
-  // `after_commit` runs on the writer thread once the commit kept the job's writes
-  // (GroupCommitWriter::submit).
   template <class F>
-  auto write(F&& fn, Durability durability = Durability::durable, std::function<void()> after_commit = {})
-      -> std::invoke_result_t<F&, WriteTx&> {
+  auto write(F&& fn, Durability durability = Durability::durable) -> std::invoke_result_t<F&, WriteTx&> {
     using R = std::invoke_result_t<F&, WriteTx&>;
     std::optional<R> out;  // filled on the writer thread while this thread waits
     auto status = writer_->submit(
@@ -111,7 +108,7 @@ class SqliteStore final : public Store {
           if (!*out) return std::unexpected(out->error());
           return {};
         },
-        durability, std::move(after_commit));
+        durability);
     if (!status) return std::unexpected(status.error());
     return std::move(*out);
   }

@@ -48,18 +48,7 @@ Result<CreatedMessage> SqliteStore::create_message(const NewMessage& input) {
     for (const auto& b : born) taker->returned(b.delivery.endpoint_id);
     born.clear();
   };
-  // Handed over on the writer thread right after the commit: the dispatcher starts them while the writer
-  // answers the group's callers, instead of when this caller's thread has woken up.
-  std::function<void()> hand_over;
-  if (taker) {
-    hand_over = [&] {
-      if (born.empty()) return;
-      lease_granted(lease_until);
-      taker->handed(std::move(born));
-      born.clear();
-    };
-  }
-  auto job = [&](WriteTx& tx) -> Result<CreatedMessage> {
+  auto created = write([&](WriteTx& tx) -> Result<CreatedMessage> {
     give_back();  // a run before this one, in a group SQLite rolled back
     const Message& msg = input.message;
     if (msg.event_id) {
@@ -108,9 +97,15 @@ Result<CreatedMessage> SqliteStore::create_message(const NewMessage& input) {
       if (auto r = put_idempotency_record(tx.db, *input.idempotency); !r) return std::unexpected(r.error());
     }
     return created;
-  };
-  auto created = write(job, Durability::durable, std::move(hand_over));
-  if (!created) give_back();  // nothing was handed over
+  });
+  if (!created) {
+    give_back();
+    return created;
+  }
+  if (!born.empty()) {
+    lease_granted(lease_until);
+    taker->handed(std::move(born));
+  }
   return created;
 }
 

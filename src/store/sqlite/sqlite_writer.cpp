@@ -46,9 +46,8 @@ std::future<Result<void>> GroupCommitWriter::enqueue(WriteJob job, Durability du
   return future;
 }
 
-Result<void> GroupCommitWriter::submit(WriteJob job, Durability durability,
-                                       std::function<void()> after_commit) {
-  return enqueue(std::move(job), durability, std::move(after_commit)).get();
+Result<void> GroupCommitWriter::submit(WriteJob job, Durability durability) {
+  return enqueue(std::move(job), durability, {}).get();
 }
 
 std::future<Result<void>> GroupCommitWriter::submit_later(WriteJob job, Durability durability,

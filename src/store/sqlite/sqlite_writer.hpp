@@ -45,12 +45,10 @@ class GroupCommitWriter {
 
   // Runs `job` in the next group and waits for its COMMIT. A job may run more than once if SQLite rolls
   // back a whole group by itself (disk full mid-group): jobs must be pure functions of the database.
-  // `after_commit`, if set, runs on the writer thread after a commit that kept the job's writes, before the
-  // caller is answered.
-  Result<void> submit(WriteJob job, Durability durability = Durability::durable,
-                      std::function<void()> after_commit = {});
+  Result<void> submit(WriteJob job, Durability durability = Durability::durable);
   // The same without waiting: the future is ready once the job's group committed (or it failed). Jobs run in
-  // the order they were submitted, so a job submitted after this one sees what it wrote.
+  // the order they were submitted, so a job submitted after this one sees what it wrote. `after_commit`, if
+  // set, runs on the writer thread after a commit that kept the job's writes, before the future is ready.
   std::future<Result<void>> submit_later(WriteJob job, Durability durability,
                                          std::function<void()> after_commit = {});
   // Without waiting at all (housekeeping nobody waits for).
