@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
+#include <utility>
 
 #include "core/time_format.hpp"
 #include "delivery/attempt_redaction.hpp"
@@ -133,31 +134,37 @@ void Dispatcher::run() {
   while (true) {
     std::vector<Completion> completions;
     std::vector<store::ClaimedDelivery> handed;
+    std::vector<Result<void>> recorded;
     bool stopping = false;
     {
       std::unique_lock lock(mailbox_->mutex);
       auto wait_until = std::chrono::steady_clock::now() + options_.idle_poll;
       mailbox_->cv.wait_until(lock, wait_until, [&] {
         return mailbox_->woken || !mailbox_->completions.empty() || !mailbox_->handed.empty() ||
-               mailbox_->stopping;
+               !mailbox_->recorded.empty() || mailbox_->stopping;
       });
       completions.swap(mailbox_->completions);
       handed.swap(mailbox_->handed);
+      recorded.swap(mailbox_->recorded);
       if (mailbox_->woken) claim_wanted_ = true;  // the store wrote due work
       mailbox_->woken = false;
       stopping = mailbox_->stopping;
     }
+    for (auto& r : recorded) {
+      --recordings_;
+      // The deliveries keep their lease and are retried when it expires: nothing is lost.
+      if (!r) spdlog::error("recording attempt outcomes failed: {}", r.error().detail);
+    }
     if (!handed.empty()) begin_handed(std::move(handed));
-    std::vector<store::AttemptOutcome> outcomes;
-    for (auto& c : completions) handle(std::move(c), outcomes);
-    // Recorded without waiting for the commit (an fsync): meanwhile this thread starts the deliveries handed
-    // over and sends the next requests. A claim submitted later is ordered after these outcomes.
-    if (!outcomes.empty()) recordings_.push_back(store_.record_outcomes_later(std::move(outcomes)));
-    reap_recordings(kRecordingsPending);
+    for (auto& c : completions) handle(std::move(c), gathered_);
+    // Outcomes are recorded without waiting for the commit (an fsync), one recording at a time: those that
+    // end meanwhile gather and go together once it has committed, so the writer gets one job a commit.
+    if (recordings_ == 0) record_gathered();
     watch_clock();
     if (stopping) {
       if (!drain_deadline) drain_deadline = clock_.now() + options_.drain_timeout;
-      if (in_flight_.empty() || clock_.now() >= *drain_deadline) break;
+      const bool settled = in_flight_.empty() && recordings_ == 0 && gathered_.empty();
+      if (settled || clock_.now() >= *drain_deadline) break;
       continue;
     }
     // Claims are wanted when the store says it wrote due work, while claims keep finding work or endpoints
@@ -167,23 +174,28 @@ void Dispatcher::run() {
     // waiting on the writer.
     if (claim_wanted_ || std::chrono::steady_clock::now() - last_claim_ >= options_.idle_poll) claim_more();
   }
-  reap_recordings(0);
+  if (!gathered_.empty()) {
+    if (auto r = store_.record_outcomes(gathered_); !r)
+      spdlog::error("recording attempt outcomes failed: {}", r.error().detail);
+  }
   if (!in_flight_.empty())
     spdlog::warn("stopping with {} deliveries in flight; their leases will expire", in_flight_.size());
 }
 
-void Dispatcher::reap_recordings(std::size_t at_most) {
-  while (!recordings_.empty()) {
-    auto& oldest = recordings_.front();
-    if (recordings_.size() <= at_most &&
-        oldest.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
-      return;
-    if (auto r = oldest.get(); !r) {
-      // The deliveries keep their lease and are retried when it expires: nothing is lost.
-      spdlog::error("recording attempt outcomes failed: {}", r.error().detail);
-    }
-    recordings_.pop_front();
-  }
+// The store calls back on its own thread; the result comes back through the mailbox.
+void Dispatcher::record_gathered() {
+  if (gathered_.empty()) return;
+  ++recordings_;
+  store_.record_outcomes_then(std::exchange(gathered_, {}),
+                              [box = std::weak_ptr<Mailbox>(mailbox_)](Result<void> result) {
+                                auto mailbox = box.lock();
+                                if (!mailbox) return;  // the dispatcher is gone
+                                {
+                                  std::lock_guard lock(mailbox->mutex);
+                                  mailbox->recorded.push_back(std::move(result));
+                                }
+                                mailbox->cv.notify_all();
+                              });
 }
 
 // Due times and leases are wall-clock times. After a forward step, work due within the step runs early
@@ -210,6 +222,9 @@ void Dispatcher::watch_clock() {
 
 void Dispatcher::claim_more() {
   last_claim_ = std::chrono::steady_clock::now();
+  // A claim must see every outcome gathered so far (a FIFO endpoint's next row, a retry due now): the store
+  // orders a write after those handed to it before.
+  record_gathered();
   // Keep claiming while batches come back full and there is room: a backlog drains without waiting.
   for (int round = 0; round < 8; ++round) {
     // A batch may hold one endpoint's rows only, so it is no larger than the per-endpoint cap: the cap then

@@ -4,8 +4,6 @@
 // New deliveries the store wrote already leased to it (store::LeaseTaker) skip the claim.
 // One thread owns all dispatch state; HTTP completions and handed deliveries come back through a mailbox.
 #include <condition_variable>
-#include <deque>
-#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -62,6 +60,7 @@ class Dispatcher {
     std::condition_variable cv;
     std::vector<Completion> completions;
     std::vector<store::ClaimedDelivery> handed;  // written leased to this dispatcher, not started yet
+    std::vector<Result<void>> recorded;          // outcome recordings committed (or failed) since last look
     bool woken = false;
     bool stopping = false;
   };
@@ -77,8 +76,8 @@ class Dispatcher {
   void watch_clock();
   void send(InFlight& flight, OutboundRequest request);
   void handle(Completion&& completion, std::vector<store::AttemptOutcome>& outcomes);
-  // Collects the recordings that have committed; waits for the oldest while more than `at_most` are pending.
-  void reap_recordings(std::size_t at_most);
+  // Hands the outcomes gathered so far to the store, without waiting for their commit.
+  void record_gathered();
   struct SentRequest {
     std::string headers_json;
     std::optional<std::string> body;  // set when it is not the message's payload
@@ -107,8 +106,9 @@ class Dispatcher {
   std::map<std::string, std::pair<TimePoint, std::optional<Endpoint>>> endpoint_cache_;
   std::map<std::string, std::pair<TimePoint, std::string>> form_type_cache_;
   ClockStepDetector clock_steps_;
-  std::deque<std::future<Result<void>>> recordings_;  // outcomes submitted, oldest first, not yet committed
-  bool claim_wanted_ = true;                          // see run(): whether the next turn claims
+  std::vector<store::AttemptOutcome> gathered_;  // outcomes not handed to the store yet
+  int recordings_ = 0;                           // handed to the store, not committed yet
+  bool claim_wanted_ = true;                     // see run(): whether the next turn claims
   std::chrono::steady_clock::time_point last_claim_{};
 };
 

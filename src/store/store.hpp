@@ -10,7 +10,6 @@
 // - Times are passed in by the caller (from an injected clock), never read inside the store.
 #include <algorithm>
 #include <functional>
-#include <future>
 #include <memory>
 #include <optional>
 #include <span>
@@ -231,13 +230,13 @@ class Store {
   // expired (their node died), marks them `sending` under a new lease, and returns them oldest due first.
   virtual Result<std::vector<ClaimedDelivery>> claim_due(TimePoint now, const ClaimOptions& options) = 0;
   virtual Result<void> record_outcomes(std::span<const AttemptOutcome> outcomes) = 0;
-  // The same without waiting for the commit: the future is ready once the outcomes are committed (or failed),
-  // and every write the caller starts afterwards is ordered after them. A store that cannot pipeline its
-  // writes records them at once and returns a ready future.
-  virtual std::future<Result<void>> record_outcomes_later(std::vector<AttemptOutcome> outcomes) {
-    std::promise<Result<void>> done;
-    done.set_value(record_outcomes(outcomes));
-    return done.get_future();
+  // The same without waiting for the commit: `recorded` is called with the result once the outcomes are
+  // committed (or failed), on a thread of the store's choosing, and every write the caller starts afterwards
+  // is ordered after them. A store that cannot pipeline its writes records them at once and calls `recorded`
+  // before returning.
+  virtual void record_outcomes_then(std::vector<AttemptOutcome> outcomes,
+                                    std::function<void(Result<void>)> recorded) {
+    recorded(record_outcomes(outcomes));
   }
   // At a node's start: deliveries still leased to `owner` (its previous run died) become pending, due now,
   // instead of waiting for their leases to expire. Node names must be unique among live nodes.

@@ -455,7 +455,7 @@ TEST_F(SqliteStoreTest, CachedConfigReadsSeeEveryWriteAtOnce) {
 }
 
 // The dispatcher does not wait for its outcomes' commit: what it submits later must still see them, and the
-// cache must no longer serve a disabled endpoint once the future is ready.
+// cache must no longer serve a disabled endpoint once the store reports the outcome recorded.
 TEST_F(SqliteStoreTest, OutcomesRecordedLaterAreOrderedBeforeLaterWritesAndInvalidateTheCache) {
   auto store = open(/*synchronous_full=*/true);
   Application app = new_app("later");
@@ -481,6 +481,14 @@ TEST_F(SqliteStoreTest, OutcomesRecordedLaterAreOrderedBeforeLaterWritesAndInval
     o.attempt.response_status_code = 500;
     return o;
   };
+  // The result, as the store reports it on its writer thread.
+  auto record_then = [&](AttemptOutcome o) {
+    auto promise = std::make_shared<std::promise<Result<void>>>();
+    auto future = promise->get_future();
+    store->record_outcomes_then({std::move(o)},
+                                [promise](Result<void> r) { promise->set_value(std::move(r)); });
+    return future;
+  };
   auto claimed = store->claim_due(t0_, ClaimOptions{});
   ASSERT_TRUE(claimed);
   ASSERT_EQ(claimed->size(), 1u);
@@ -489,19 +497,19 @@ TEST_F(SqliteStoreTest, OutcomesRecordedLaterAreOrderedBeforeLaterWritesAndInval
   AttemptOutcome retry = outcome((*claimed)[0]);
   retry.next_status = DeliveryStatus::pending;
   retry.next_attempt_at = t0_;
-  auto recorded = store->record_outcomes_later({retry});
+  auto recorded = record_then(retry);
   auto again = store->claim_due(t0_, ClaimOptions{});
   ASSERT_TRUE(again);
   ASSERT_EQ(again->size(), 1u) << "the claim ran before the outcome recorded ahead of it";
   EXPECT_EQ((*again)[0].delivery.id, (*claimed)[0].delivery.id);
-  ASSERT_EQ(recorded.wait_for(0s), std::future_status::ready) << "committed before the later claim";
+  ASSERT_EQ(recorded.wait_for(0s), std::future_status::ready) << "reported before the later claim's answer";
   EXPECT_TRUE(recorded.get());
 
   AttemptOutcome gone = outcome((*again)[0]);
   gone.attempt.response_status_code = 410;
   gone.next_status = DeliveryStatus::failed;
   gone.disable_endpoint = true;
-  auto disabled = store->record_outcomes_later({gone});
+  auto disabled = record_then(gone);
   ASSERT_TRUE(disabled.get());
   auto listed = store->all_endpoints(app.id);
   ASSERT_TRUE(listed);

@@ -68,7 +68,8 @@ class SqliteStore final : public Store {
 
   Result<std::vector<ClaimedDelivery>> claim_due(TimePoint now, const ClaimOptions& options) override;
   Result<void> record_outcomes(std::span<const AttemptOutcome> outcomes) override;
-  std::future<Result<void>> record_outcomes_later(std::vector<AttemptOutcome> outcomes) override;
+  void record_outcomes_then(std::vector<AttemptOutcome> outcomes,
+                            std::function<void(Result<void>)> recorded) override;
   Result<int> release_leases(std::string_view owner, TimePoint now) override;
   Result<int> rewind_schedule(TimePoint now, Millis step, std::string_view owner, Millis lease) override;
   Result<std::optional<TimePoint>> next_due_time() override;

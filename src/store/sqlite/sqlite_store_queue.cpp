@@ -239,14 +239,17 @@ Result<void> SqliteStore::record_outcomes(std::span<const AttemptOutcome> outcom
   return recorded;
 }
 
-// The job owns its outcomes (the caller does not wait); the cache is invalidated on the writer thread after
-// the commit, before the future is ready, as write_config does before answering.
-std::future<Result<void>> SqliteStore::record_outcomes_later(std::vector<AttemptOutcome> outcomes) {
-  std::function<void()> after_commit;
-  if (disables_an_endpoint(outcomes)) after_commit = [this] { config_.invalidate(); };
+// The job owns its outcomes (the caller does not wait). A disabled endpoint leaves the cache on the writer
+// thread, after the commit and before `recorded` hears of it, as write_config does before answering.
+void SqliteStore::record_outcomes_then(std::vector<AttemptOutcome> outcomes,
+                                       std::function<void(Result<void>)> recorded) {
+  const bool disables = disables_an_endpoint(outcomes);
   auto owned = std::make_shared<const std::vector<AttemptOutcome>>(std::move(outcomes));
-  return writer_->submit_later([owned](WriteTx& tx) { return write_outcomes(tx, *owned); },
-                               Durability::durable, std::move(after_commit));
+  writer_->submit_then([owned](WriteTx& tx) { return write_outcomes(tx, *owned); }, Durability::durable,
+                       [this, disables, recorded = std::move(recorded)](Result<void> result) {
+                         if (result && disables) config_.invalidate();
+                         recorded(std::move(result));
+                       });
 }
 
 Result<void> SqliteStore::write_outcomes(WriteTx& tx, std::span<const AttemptOutcome> outcomes) {

@@ -27,36 +27,50 @@ GroupCommitWriter::~GroupCommitWriter() {
   thread_.join();
 }
 
-std::future<Result<void>> GroupCommitWriter::enqueue(WriteJob job, Durability durability,
-                                                     std::function<void()> after_commit) {
-  auto task = std::make_unique<Task>();
-  task->job = std::move(job);
-  task->after_commit = std::move(after_commit);
-  task->durability = durability;
+std::future<Result<void>> GroupCommitWriter::enqueue(std::unique_ptr<Task> task) {
   auto future = task->done.get_future();
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) {
-      task->done.set_value(fail(ErrorKind::unavailable, "store_unavailable", "the store is shutting down"));
-      return future;
+    if (!stopping_) {
+      queue_.push_back(std::move(task));
+      task = nullptr;
     }
-    queue_.push_back(std::move(task));
+  }
+  if (task) {
+    answer(*task, fail(ErrorKind::unavailable, "store_unavailable", "the store is shutting down"));
+    return future;
   }
   wake_.notify_one();
   return future;
 }
 
-Result<void> GroupCommitWriter::submit(WriteJob job, Durability durability) {
-  return enqueue(std::move(job), durability, {}).get();
+void GroupCommitWriter::answer(Task& task, Result<void> result) {
+  if (task.finished) {
+    task.finished(std::move(result));
+    task.done.set_value({});
+  } else {
+    task.done.set_value(std::move(result));
+  }
 }
 
-std::future<Result<void>> GroupCommitWriter::submit_later(WriteJob job, Durability durability,
-                                                          std::function<void()> after_commit) {
-  return enqueue(std::move(job), durability, std::move(after_commit));
+Result<void> GroupCommitWriter::submit(WriteJob job, Durability durability) {
+  auto task = std::make_unique<Task>();
+  task->job = std::move(job);
+  task->durability = durability;
+  return enqueue(std::move(task)).get();
+}
+
+void GroupCommitWriter::submit_then(WriteJob job, Durability durability,
+                                    std::function<void(Result<void>)> finished) {
+  auto task = std::make_unique<Task>();
+  task->job = std::move(job);
+  task->durability = durability;
+  task->finished = std::move(finished);
+  (void)enqueue(std::move(task));
 }
 
 void GroupCommitWriter::submit_detached(WriteJob job) {
-  (void)enqueue(std::move(job), Durability::durable, {});
+  submit_then(std::move(job), Durability::durable, [](Result<void>) {});
 }
 
 // Outside a transaction only: the setting applies to the next COMMIT. In WAL mode a later fsync of the WAL
@@ -102,7 +116,7 @@ void GroupCommitWriter::requeue_front(std::deque<std::unique_ptr<Task>>& tasks) 
 
 void GroupCommitWriter::run_batch(std::deque<std::unique_ptr<Task>>& batch) {
   auto answer_all = [&](const Error& error) {
-    for (auto& task : batch) task->done.set_value(std::unexpected(error));
+    for (auto& task : batch) answer(*task, std::unexpected(error));
   };
   if (synchronous_full_) {
     bool any_durable = std::any_of(batch.begin(), batch.end(),
@@ -136,7 +150,7 @@ void GroupCommitWriter::run_batch(std::deque<std::unique_ptr<Task>>& batch) {
       Result<void> own = task.result ? Result<void>(fail(ErrorKind::unavailable, "store_unavailable",
                                                          "the transaction was rolled back by SQLite"))
                                      : task.result;
-      task.done.set_value(std::move(own));
+      answer(task, std::move(own));
       batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(i));
       {
         std::lock_guard lock(mutex_);
@@ -167,10 +181,7 @@ void GroupCommitWriter::run_batch(std::deque<std::unique_ptr<Task>>& batch) {
     if (wake) listener = listener_;
   }
   if (listener) listener();
-  for (auto& task : batch) {
-    if (task->result && task->after_commit) task->after_commit();
-    task->done.set_value(std::move(task->result));
-  }
+  for (auto& task : batch) answer(*task, std::move(task->result));
 }
 
 }  // namespace hookd::store::sqlite
