@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
-#include <utility>
 
 #include "core/time_format.hpp"
 #include "delivery/attempt_redaction.hpp"
@@ -17,10 +16,6 @@ namespace hookd::delivery {
 namespace {
 
 constexpr auto kCacheTtl = std::chrono::seconds(2);  // event types' form names (rarely change)
-// Outcome recordings submitted and not yet committed, beyond which the dispatcher waits for the oldest: the
-// writer's pace then sets the dispatcher's, and what a crash can repeat (sent, not yet recorded) stays
-// bounded.
-constexpr std::size_t kRecordingsPending = 8;
 
 }  // namespace
 
@@ -134,37 +129,36 @@ void Dispatcher::run() {
   while (true) {
     std::vector<Completion> completions;
     std::vector<store::ClaimedDelivery> handed;
-    std::vector<Result<void>> recorded;
     bool stopping = false;
     {
       std::unique_lock lock(mailbox_->mutex);
       auto wait_until = std::chrono::steady_clock::now() + options_.idle_poll;
       mailbox_->cv.wait_until(lock, wait_until, [&] {
         return mailbox_->woken || !mailbox_->completions.empty() || !mailbox_->handed.empty() ||
-               !mailbox_->recorded.empty() || mailbox_->stopping;
+               mailbox_->stopping;
       });
       completions.swap(mailbox_->completions);
       handed.swap(mailbox_->handed);
-      recorded.swap(mailbox_->recorded);
       if (mailbox_->woken) claim_wanted_ = true;  // the store wrote due work
       mailbox_->woken = false;
       stopping = mailbox_->stopping;
     }
-    for (auto& r : recorded) {
-      --recordings_;
-      // The deliveries keep their lease and are retried when it expires: nothing is lost.
-      if (!r) spdlog::error("recording attempt outcomes failed: {}", r.error().detail);
-    }
+    // New deliveries go out before the outcomes are recorded: recording waits for the writer's commit (an
+    // fsync), and deliveries handed over meanwhile wait with it. Started after it, one waited for up to two
+    // recordings, not the rest of one: create-to-receiver p50 2.8 ms, not 2.0, at 5,000 msg/s.
     if (!handed.empty()) begin_handed(std::move(handed));
-    for (auto& c : completions) handle(std::move(c), gathered_);
-    // Outcomes are recorded without waiting for the commit (an fsync), one recording at a time: those that
-    // end meanwhile gather and go together once it has committed, so the writer gets one job a commit.
-    if (recordings_ == 0) record_gathered();
+    std::vector<store::AttemptOutcome> outcomes;
+    for (auto& c : completions) handle(std::move(c), outcomes);
+    if (!outcomes.empty()) {
+      if (auto r = store_.record_outcomes(outcomes); !r) {
+        // The deliveries keep their lease and are retried when it expires: nothing is lost.
+        spdlog::error("recording {} attempt outcomes failed: {}", outcomes.size(), r.error().detail);
+      }
+    }
     watch_clock();
     if (stopping) {
       if (!drain_deadline) drain_deadline = clock_.now() + options_.drain_timeout;
-      const bool settled = in_flight_.empty() && recordings_ == 0 && gathered_.empty();
-      if (settled || clock_.now() >= *drain_deadline) break;
+      if (in_flight_.empty() || clock_.now() >= *drain_deadline) break;
       continue;
     }
     // Claims are wanted when the store says it wrote due work, while claims keep finding work or endpoints
@@ -174,28 +168,8 @@ void Dispatcher::run() {
     // waiting on the writer.
     if (claim_wanted_ || std::chrono::steady_clock::now() - last_claim_ >= options_.idle_poll) claim_more();
   }
-  if (!gathered_.empty()) {
-    if (auto r = store_.record_outcomes(gathered_); !r)
-      spdlog::error("recording attempt outcomes failed: {}", r.error().detail);
-  }
   if (!in_flight_.empty())
     spdlog::warn("stopping with {} deliveries in flight; their leases will expire", in_flight_.size());
-}
-
-// The store calls back on its own thread; the result comes back through the mailbox.
-void Dispatcher::record_gathered() {
-  if (gathered_.empty()) return;
-  ++recordings_;
-  store_.record_outcomes_then(std::exchange(gathered_, {}),
-                              [box = std::weak_ptr<Mailbox>(mailbox_)](Result<void> result) {
-                                auto mailbox = box.lock();
-                                if (!mailbox) return;  // the dispatcher is gone
-                                {
-                                  std::lock_guard lock(mailbox->mutex);
-                                  mailbox->recorded.push_back(std::move(result));
-                                }
-                                mailbox->cv.notify_all();
-                              });
 }
 
 // Due times and leases are wall-clock times. After a forward step, work due within the step runs early
@@ -222,9 +196,6 @@ void Dispatcher::watch_clock() {
 
 void Dispatcher::claim_more() {
   last_claim_ = std::chrono::steady_clock::now();
-  // A claim must see every outcome gathered so far (a FIFO endpoint's next row, a retry due now): the store
-  // orders a write after those handed to it before.
-  record_gathered();
   // Keep claiming while batches come back full and there is room: a backlog drains without waiting.
   for (int round = 0; round < 8; ++round) {
     // A batch may hold one endpoint's rows only, so it is no larger than the per-endpoint cap: the cap then

@@ -60,7 +60,6 @@ class Dispatcher {
     std::condition_variable cv;
     std::vector<Completion> completions;
     std::vector<store::ClaimedDelivery> handed;  // written leased to this dispatcher, not started yet
-    std::vector<Result<void>> recorded;          // outcome recordings committed (or failed) since last look
     bool woken = false;
     bool stopping = false;
   };
@@ -76,8 +75,6 @@ class Dispatcher {
   void watch_clock();
   void send(InFlight& flight, OutboundRequest request);
   void handle(Completion&& completion, std::vector<store::AttemptOutcome>& outcomes);
-  // Hands the outcomes gathered so far to the store, without waiting for their commit.
-  void record_gathered();
   struct SentRequest {
     std::string headers_json;
     std::optional<std::string> body;  // set when it is not the message's payload
@@ -106,9 +103,7 @@ class Dispatcher {
   std::map<std::string, std::pair<TimePoint, std::optional<Endpoint>>> endpoint_cache_;
   std::map<std::string, std::pair<TimePoint, std::string>> form_type_cache_;
   ClockStepDetector clock_steps_;
-  std::vector<store::AttemptOutcome> gathered_;  // outcomes not handed to the store yet
-  int recordings_ = 0;                           // handed to the store, not committed yet
-  bool claim_wanted_ = true;                     // see run(): whether the next turn claims
+  bool claim_wanted_ = true;  // see run(): whether the next turn claims
   std::chrono::steady_clock::time_point last_claim_{};
 };
 

@@ -230,14 +230,6 @@ class Store {
   // expired (their node died), marks them `sending` under a new lease, and returns them oldest due first.
   virtual Result<std::vector<ClaimedDelivery>> claim_due(TimePoint now, const ClaimOptions& options) = 0;
   virtual Result<void> record_outcomes(std::span<const AttemptOutcome> outcomes) = 0;
-  // The same without waiting for the commit: `recorded` is called with the result once the outcomes are
-  // committed (or failed), on a thread of the store's choosing, and every write the caller starts afterwards
-  // is ordered after them. A store that cannot pipeline its writes records them at once and calls `recorded`
-  // before returning.
-  virtual void record_outcomes_then(std::vector<AttemptOutcome> outcomes,
-                                    std::function<void(Result<void>)> recorded) {
-    recorded(record_outcomes(outcomes));
-  }
   // At a node's start: deliveries still leased to `owner` (its previous run died) become pending, due now,
   // instead of waiting for their leases to expire. Node names must be unique among live nodes.
   virtual Result<int> release_leases(std::string_view owner, TimePoint now) = 0;

@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <future>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -452,70 +451,6 @@ TEST_F(SqliteStoreTest, CachedConfigReadsSeeEveryWriteAtOnce) {
   EXPECT_TRUE(store->all_endpoints(app.id).value_or(std::vector<Endpoint>{{}}).empty());
   ASSERT_TRUE(store->delete_application(app.id));
   EXPECT_FALSE(store->get_application("renamed"));
-}
-
-// The dispatcher does not wait for its outcomes' commit: what it submits later must still see them, and the
-// cache must no longer serve a disabled endpoint once the store reports the outcome recorded.
-TEST_F(SqliteStoreTest, OutcomesRecordedLaterAreOrderedBeforeLaterWritesAndInvalidateTheCache) {
-  auto store = open(/*synchronous_full=*/true);
-  Application app = new_app("later");
-  ASSERT_TRUE(store->create_application(app));
-  Endpoint ep;
-  ep.id = ids_.next(id_prefix::endpoint);
-  ep.app_id = app.id;
-  ep.url = "https://example.com/hook";
-  ASSERT_TRUE(store->create_endpoint(ep));
-  ASSERT_EQ(store->all_endpoints(app.id).value_or(std::vector<Endpoint>{}).size(), 1u);  // now cached
-  Message msg = new_message(app.id);
-  ASSERT_TRUE(store->create_message(NewMessage{msg, {ep.id}, std::nullopt}));
-
-  auto outcome = [&](const ClaimedDelivery& c) {
-    AttemptOutcome o;
-    o.delivery_id = c.delivery.id;
-    o.attempt.id = ids_.next(id_prefix::attempt);
-    o.attempt.msg_id = msg.id;
-    o.attempt.endpoint_id = ep.id;
-    o.attempt.app_id = app.id;
-    o.attempt.timestamp = t0_;
-    o.attempt.status = AttemptStatus::fail;
-    o.attempt.response_status_code = 500;
-    return o;
-  };
-  // The result, as the store reports it on its writer thread.
-  auto record_then = [&](AttemptOutcome o) {
-    auto promise = std::make_shared<std::promise<Result<void>>>();
-    auto future = promise->get_future();
-    store->record_outcomes_then({std::move(o)},
-                                [promise](Result<void> r) { promise->set_value(std::move(r)); });
-    return future;
-  };
-  auto claimed = store->claim_due(t0_, ClaimOptions{});
-  ASSERT_TRUE(claimed);
-  ASSERT_EQ(claimed->size(), 1u);
-  // A failed attempt with a retry due at once: the claim submitted right after the recording (without
-  // waiting for it) must find the delivery pending again.
-  AttemptOutcome retry = outcome((*claimed)[0]);
-  retry.next_status = DeliveryStatus::pending;
-  retry.next_attempt_at = t0_;
-  auto recorded = record_then(retry);
-  auto again = store->claim_due(t0_, ClaimOptions{});
-  ASSERT_TRUE(again);
-  ASSERT_EQ(again->size(), 1u) << "the claim ran before the outcome recorded ahead of it";
-  EXPECT_EQ((*again)[0].delivery.id, (*claimed)[0].delivery.id);
-  ASSERT_EQ(recorded.wait_for(0s), std::future_status::ready) << "reported before the later claim's answer";
-  EXPECT_TRUE(recorded.get());
-
-  AttemptOutcome gone = outcome((*again)[0]);
-  gone.attempt.response_status_code = 410;
-  gone.next_status = DeliveryStatus::failed;
-  gone.disable_endpoint = true;
-  auto disabled = record_then(gone);
-  ASSERT_TRUE(disabled.get());
-  auto listed = store->all_endpoints(app.id);
-  ASSERT_TRUE(listed);
-  ASSERT_EQ(listed->size(), 1u);
-  EXPECT_TRUE((*listed)[0].disabled) << "the cache served the endpoint as it was before the outcome";
-  EXPECT_EQ(query_int("SELECT COUNT(*) FROM attempts"), 2);
 }
 
 }  // namespace

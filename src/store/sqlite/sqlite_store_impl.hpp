@@ -68,8 +68,6 @@ class SqliteStore final : public Store {
 
   Result<std::vector<ClaimedDelivery>> claim_due(TimePoint now, const ClaimOptions& options) override;
   Result<void> record_outcomes(std::span<const AttemptOutcome> outcomes) override;
-  void record_outcomes_then(std::vector<AttemptOutcome> outcomes,
-                            std::function<void(Result<void>)> recorded) override;
   Result<int> release_leases(std::string_view owner, TimePoint now) override;
   Result<int> rewind_schedule(TimePoint now, Millis step, std::string_view owner, Millis lease) override;
   Result<std::optional<TimePoint>> next_due_time() override;
@@ -124,7 +122,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<Endpoint>> read_all_endpoints(std::string_view app_id);
-  static Result<void> write_outcomes(WriteTx& tx, std::span<const AttemptOutcome> outcomes);
+  Result<void> record_outcomes_uncached(std::span<const AttemptOutcome> outcomes);
 
   // Claims look for expired leases only when one may have expired: that scan walks every row out under a
   // lease. This process is the only one granting leases, so it knows every lease's end: the ends of leases

@@ -225,74 +225,56 @@ SqliteStore::LeaseScan SqliteStore::plan_lease_scan(TimePoint now) {
   return scan;
 }
 
-namespace {
-
-bool disables_an_endpoint(std::span<const AttemptOutcome> outcomes) {
-  return std::any_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return o.disable_endpoint; });
-}
-
-}  // namespace
-
 Result<void> SqliteStore::record_outcomes(std::span<const AttemptOutcome> outcomes) {
-  auto recorded = write([&](WriteTx& tx) { return write_outcomes(tx, outcomes); });
-  if (disables_an_endpoint(outcomes)) config_.invalidate();  // fan-out must stop choosing it
+  auto recorded = record_outcomes_uncached(outcomes);
+  if (std::any_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return o.disable_endpoint; }))
+    config_.invalidate();  // an endpoint was disabled: fan-out must stop choosing it
   return recorded;
 }
 
-// The job owns its outcomes (the caller does not wait). A disabled endpoint leaves the cache on the writer
-// thread, after the commit and before `recorded` hears of it, as write_config does before answering.
-void SqliteStore::record_outcomes_then(std::vector<AttemptOutcome> outcomes,
-                                       std::function<void(Result<void>)> recorded) {
-  const bool disables = disables_an_endpoint(outcomes);
-  auto owned = std::make_shared<const std::vector<AttemptOutcome>>(std::move(outcomes));
-  writer_->submit_then([owned](WriteTx& tx) { return write_outcomes(tx, *owned); }, Durability::durable,
-                       [this, disables, recorded = std::move(recorded)](Result<void> result) {
-                         if (result && disables) config_.invalidate();
-                         recorded(std::move(result));
-                       });
-}
-
-Result<void> SqliteStore::write_outcomes(WriteTx& tx, std::span<const AttemptOutcome> outcomes) {
-  for (const auto& o : outcomes) {
-    const Attempt& a = o.attempt;
-    auto updated = execute(tx.db,
-                           "UPDATE deliveries SET status = ?, attempt_count = attempt_count + ?, "
-                           "next_attempt_at = COALESCE(?, next_attempt_at), lease_until = NULL, "
-                           "lease_owner = NULL WHERE id = ?",
-                           static_cast<int>(o.next_status), a.trigger == TriggerType::scheduled ? 1 : 0,
-                           o.next_attempt_at, o.delivery_id);
-    if (!updated) return std::unexpected(updated.error());
-    if (*updated == 0) continue;  // its endpoint or application was deleted meanwhile: nothing to log
-    auto inserted = execute(
-        tx.db,
-        fmt::format("INSERT INTO attempts ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kAttemptColumns),
-        a.id, a.msg_id, a.endpoint_id, a.app_id, a.url, a.timestamp, static_cast<int>(a.status),
-        a.response_status_code, a.response_body, a.response_headers_json, a.request_headers_json,
-        a.request_body, a.duration_ms, to_string(a.error), a.error_detail, static_cast<int>(a.trigger));
-    if (auto r = check(inserted); !r) return r;
-    if (o.endpoint_succeeded) {
-      if (auto r = check(execute(
-              tx.db, "UPDATE endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL",
-              a.endpoint_id));
-          !r) {
-        return r;
+Result<void> SqliteStore::record_outcomes_uncached(std::span<const AttemptOutcome> outcomes) {
+  return write([&](WriteTx& tx) -> Result<void> {
+    for (const auto& o : outcomes) {
+      const Attempt& a = o.attempt;
+      auto updated = execute(tx.db,
+                             "UPDATE deliveries SET status = ?, attempt_count = attempt_count + ?, "
+                             "next_attempt_at = COALESCE(?, next_attempt_at), lease_until = NULL, "
+                             "lease_owner = NULL WHERE id = ?",
+                             static_cast<int>(o.next_status), a.trigger == TriggerType::scheduled ? 1 : 0,
+                             o.next_attempt_at, o.delivery_id);
+      if (!updated) return std::unexpected(updated.error());
+      if (*updated == 0) continue;  // its endpoint or application was deleted meanwhile: nothing to log
+      auto inserted = execute(
+          tx.db,
+          fmt::format("INSERT INTO attempts ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kAttemptColumns),
+          a.id, a.msg_id, a.endpoint_id, a.app_id, a.url, a.timestamp, static_cast<int>(a.status),
+          a.response_status_code, a.response_body, a.response_headers_json, a.request_headers_json,
+          a.request_body, a.duration_ms, to_string(a.error), a.error_detail, static_cast<int>(a.trigger));
+      if (auto r = check(inserted); !r) return r;
+      if (o.endpoint_succeeded) {
+        if (auto r = check(execute(
+                tx.db, "UPDATE endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL",
+                a.endpoint_id));
+            !r) {
+          return r;
+        }
+      } else if (a.status != AttemptStatus::success) {
+        if (auto r = check(
+                execute(tx.db, "UPDATE endpoints SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
+                        a.timestamp, a.endpoint_id));
+            !r) {
+          return r;
+        }
       }
-    } else if (a.status != AttemptStatus::success) {
-      if (auto r = check(
-              execute(tx.db, "UPDATE endpoints SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
-                      a.timestamp, a.endpoint_id));
-          !r) {
-        return r;
+      if (o.disable_endpoint) {
+        if (auto r = check(execute(tx.db, "UPDATE endpoints SET disabled = 1 WHERE id = ?", a.endpoint_id));
+            !r) {
+          return r;
+        }
       }
     }
-    if (o.disable_endpoint) {
-      if (auto r = check(execute(tx.db, "UPDATE endpoints SET disabled = 1 WHERE id = ?", a.endpoint_id));
-          !r) {
-        return r;
-      }
-    }
-  }
-  return {};
+    return {};
+  });
 }
 
 Result<std::optional<TimePoint>> SqliteStore::next_due_time() {

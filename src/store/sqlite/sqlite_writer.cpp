@@ -27,50 +27,29 @@ GroupCommitWriter::~GroupCommitWriter() {
   thread_.join();
 }
 
-std::future<Result<void>> GroupCommitWriter::enqueue(std::unique_ptr<Task> task) {
+std::future<Result<void>> GroupCommitWriter::enqueue(WriteJob job, Durability durability) {
+  auto task = std::make_unique<Task>();
+  task->job = std::move(job);
+  task->durability = durability;
   auto future = task->done.get_future();
   {
     std::lock_guard lock(mutex_);
-    if (!stopping_) {
-      queue_.push_back(std::move(task));
-      task = nullptr;
+    if (stopping_) {
+      task->done.set_value(fail(ErrorKind::unavailable, "store_unavailable", "the store is shutting down"));
+      return future;
     }
-  }
-  if (task) {
-    answer(*task, fail(ErrorKind::unavailable, "store_unavailable", "the store is shutting down"));
-    return future;
+    queue_.push_back(std::move(task));
   }
   wake_.notify_one();
   return future;
 }
 
-void GroupCommitWriter::answer(Task& task, Result<void> result) {
-  if (task.finished) {
-    task.finished(std::move(result));
-    task.done.set_value({});
-  } else {
-    task.done.set_value(std::move(result));
-  }
-}
-
 Result<void> GroupCommitWriter::submit(WriteJob job, Durability durability) {
-  auto task = std::make_unique<Task>();
-  task->job = std::move(job);
-  task->durability = durability;
-  return enqueue(std::move(task)).get();
-}
-
-void GroupCommitWriter::submit_then(WriteJob job, Durability durability,
-                                    std::function<void(Result<void>)> finished) {
-  auto task = std::make_unique<Task>();
-  task->job = std::move(job);
-  task->durability = durability;
-  task->finished = std::move(finished);
-  (void)enqueue(std::move(task));
+  return enqueue(std::move(job), durability).get();
 }
 
 void GroupCommitWriter::submit_detached(WriteJob job) {
-  submit_then(std::move(job), Durability::durable, [](Result<void>) {});
+  (void)enqueue(std::move(job), Durability::durable);
 }
 
 // Outside a transaction only: the setting applies to the next COMMIT. In WAL mode a later fsync of the WAL
@@ -116,7 +95,7 @@ void GroupCommitWriter::requeue_front(std::deque<std::unique_ptr<Task>>& tasks) 
 
 void GroupCommitWriter::run_batch(std::deque<std::unique_ptr<Task>>& batch) {
   auto answer_all = [&](const Error& error) {
-    for (auto& task : batch) answer(*task, std::unexpected(error));
+    for (auto& task : batch) task->done.set_value(std::unexpected(error));
   };
   if (synchronous_full_) {
     bool any_durable = std::any_of(batch.begin(), batch.end(),
@@ -150,7 +129,7 @@ void GroupCommitWriter::run_batch(std::deque<std::unique_ptr<Task>>& batch) {
       Result<void> own = task.result ? Result<void>(fail(ErrorKind::unavailable, "store_unavailable",
                                                          "the transaction was rolled back by SQLite"))
                                      : task.result;
-      answer(task, std::move(own));
+      task.done.set_value(std::move(own));
       batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(i));
       {
         std::lock_guard lock(mutex_);
@@ -181,7 +160,7 @@ void GroupCommitWriter::run_batch(std::deque<std::unique_ptr<Task>>& batch) {
     if (wake) listener = listener_;
   }
   if (listener) listener();
-  for (auto& task : batch) answer(*task, std::move(task->result));
+  for (auto& task : batch) task->done.set_value(std::move(task->result));
 }
 
 }  // namespace hookd::store::sqlite

@@ -46,11 +46,7 @@ class GroupCommitWriter {
   // Runs `job` in the next group and waits for its COMMIT. A job may run more than once if SQLite rolls
   // back a whole group by itself (disk full mid-group): jobs must be pure functions of the database.
   Result<void> submit(WriteJob job, Durability durability = Durability::durable);
-  // The same without waiting: `finished` runs on the writer thread once the job's group committed (or the job
-  // failed), with its result. Jobs run in the order they were submitted, so a job submitted after this one
-  // sees what it wrote.
-  void submit_then(WriteJob job, Durability durability, std::function<void(Result<void>)> finished);
-  // Without waiting at all (housekeeping nobody waits for).
+  // The same without waiting (housekeeping nobody waits for).
   void submit_detached(WriteJob job);
 
   // Called on the writer thread after a COMMIT that included a job with added_due_work.
@@ -61,14 +57,12 @@ class GroupCommitWriter {
   struct Task {
     WriteJob job;
     std::promise<Result<void>> done;
-    std::function<void(Result<void>)> finished;  // instead of `done`, when set
     Result<void> result;
     bool added_due_work = false;
     Durability durability = Durability::durable;
   };
 
-  std::future<Result<void>> enqueue(std::unique_ptr<Task> task);
-  static void answer(Task& task, Result<void> result);
+  std::future<Result<void>> enqueue(WriteJob job, Durability durability);
   Result<void> set_synchronous(bool full);
   void run();
   void run_batch(std::deque<std::unique_ptr<Task>>& batch);
