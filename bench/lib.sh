@@ -113,13 +113,13 @@ scrape_cpu() {
   c1=$(cpu_seconds "$HOOKD_PID")
   calc "($c1 - $c0) / 10"
 }
-# CPU seconds of the busiest threads, by name ("hookd-writer 6.40 s, hookd-http 6.39 s, ..."): hookd names its
-# SQLite writer, HTTP client and dispatcher threads, so this shows which one bounds a run.
 # Thread switches of all of a process's threads, voluntary (it waited) and involuntary (it was preempted).
 ctx_switches() {
   cat /proc/"$1"/task/*/status 2>/dev/null |
     awk '/^voluntary_ctxt_switches/ {v += $2} /^nonvoluntary_ctxt_switches/ {n += $2} END {print v, n}'
 }
+# CPU seconds of the busiest threads, by name ("hookd-writer 6.40 s, hookd-http 6.39 s, ..."): hookd names its
+# SQLite writer, HTTP client and dispatcher threads, so this shows which one bounds a run.
 thread_cpu() {
   local t
   for t in /proc/"$1"/task/*; do
