@@ -413,17 +413,27 @@ bool key_equals(std::string_view raw, std::string_view wanted) {
   return decoded && decoded->text == wanted;
 }
 
-// Remembers where the value of the wanted top-level key starts and ends.
+// Copies nothing: for MemberSink when only the member's raw text is wanted.
+struct NoCopy {
+  void take(std::string_view) {}
+  void finish() {}
+};
+
+// Remembers where the value of the wanted top-level key starts and ends, and hands `copy` every token of it
+// (a MinifySink copies the value without whitespace in the same pass).
+template <class Copy>
 struct MemberSink {
   static constexpr bool kDecode = false;
   std::string_view text;
   std::string_view wanted;
+  Copy copy;
   int depth = 0;
   bool top_is_object = false;
   bool armed = false;  // the last top-level key was `wanted`, so the next value is the one
   std::size_t start = 0;
   std::optional<std::string_view> found;
 
+  bool inside() const { return armed && depth > 1; }
   void begin(Value::Kind kind, std::size_t offset) {
     if (depth == 0) top_is_object = kind == Value::object;
     if (depth == 1 && armed) start = offset;
@@ -434,64 +444,29 @@ struct MemberSink {
     if (depth == 1 && armed) {
       found = text.substr(start, offset_after - start);
       armed = false;
+      copy.finish();
     }
   }
   void key(std::string_view raw, const std::string&) {
-    if (depth == 1) armed = key_equals(raw, wanted);
-  }
-  void scalar(Value::Kind, std::string_view raw, const std::string&) {
-    if (depth == 1 && armed) {
-      found = raw;
-      armed = false;
-    }
-  }
-  void punct(std::string_view) {}
-};
-
-// MemberSink and MinifySink in one pass: copies the wanted top-level member's value without whitespace.
-struct MinifiedMemberSink {
-  static constexpr bool kDecode = false;
-  std::string_view wanted;
-  MinifySink value;  // the value being copied (or last copied)
-  int depth = 0;
-  bool top_is_object = false;
-  bool armed = false;      // the last top-level key was `wanted`, so the next value is the one
-  bool capturing = false;  // inside that value
-  bool found = false;
-
-  void begin(Value::Kind kind, std::size_t) {
-    if (depth == 0) top_is_object = kind == Value::object;
-    if (depth == 1 && armed) capturing = true;
-    ++depth;
-  }
-  void end(Value::Kind, std::size_t) {
-    --depth;
-    if (depth == 1 && capturing) {
-      value.finish();
-      capturing = armed = false;
-      found = true;
-    }
-  }
-  void key(std::string_view raw, const std::string&) {
-    if (capturing) {
-      value.take(raw);
+    if (inside()) {
+      copy.take(raw);
     } else if (depth == 1) {
       armed = key_equals(raw, wanted);
-      if (armed) value = MinifySink{};  // a later duplicate wins
+      if (armed) copy = Copy{};  // a later duplicate wins
     }
   }
   void scalar(Value::Kind, std::string_view raw, const std::string&) {
-    if (capturing) {
-      value.take(raw);
+    if (inside()) {
+      copy.take(raw);
     } else if (depth == 1 && armed) {
-      value.take(raw);
-      value.finish();
+      found = raw;
       armed = false;
-      found = true;
+      copy.take(raw);
+      copy.finish();
     }
   }
   void punct(std::string_view raw) {
-    if (capturing) value.take(raw);
+    if (inside()) copy.take(raw);
   }
 };
 
@@ -516,7 +491,7 @@ Result<Value> parse(std::string_view text, int max_depth) {
 }
 
 std::optional<std::string_view> member(std::string_view object_text, std::string_view key) {
-  MemberSink sink{.text = object_text, .wanted = key};
+  MemberSink<NoCopy> sink{.text = object_text, .wanted = key};
   // Callers pass text that already passed minify(); the depth bound only guards against misuse.
   if (!run_parser(object_text, 1 << 20, sink) || !sink.top_is_object) return std::nullopt;
   return sink.found;
@@ -524,11 +499,11 @@ std::optional<std::string_view> member(std::string_view object_text, std::string
 
 Result<std::optional<std::string>> minified_member(std::string_view object_text, std::string_view key,
                                                    int max_depth) {
-  MinifiedMemberSink sink{.wanted = key};
+  MemberSink<MinifySink> sink{.text = object_text, .wanted = key};
   // The object itself is one level more than its members' values.
   if (auto ok = run_parser(object_text, max_depth + 1, sink); !ok) return std::unexpected(ok.error());
   if (!sink.top_is_object || !sink.found) return std::optional<std::string>();
-  return std::optional<std::string>(std::move(sink.value.out));
+  return std::optional<std::string>(std::move(sink.copy.out));
 }
 
 std::string quote(std::string_view s) {

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <thread>
 
-#include "api/errors.hpp"
+#include "api/http.hpp"
 #include "api/server.hpp"
 
 namespace hookd::api {
@@ -86,19 +86,12 @@ class HttpServerTest : public ::testing::Test {
   std::thread runner_;
 };
 
-Response text(int status, std::string body) {
-  Response r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
 TEST_F(HttpServerTest, BlockedHandlersHoldOnlyTheirOwnWorkers) {
   constexpr int kWorkers = 4;
   Gate gate;
   start(kWorkers, [&](Request& req) {
     if (req.path == "/block") gate.wait();
-    return text(200, req.path);
+    return json_response(200, req.path);
   });
   // Three of the four workers block in a handler at once: they must all be inside it together.
   std::vector<std::future<std::pair<int, std::string>>> blocked;

@@ -171,7 +171,8 @@ TEST(JsonTextMember, FindsTopLevelMembersRaw) {
 }
 
 // Result<optional<string>> as a string for comparisons: "<absent>" or "<error>" when there is none.
-std::string minified_member(std::string_view text, std::string_view key, int max_depth = 64) {
+std::string minified_member(std::string_view text, std::string_view key,
+                            int max_depth = jt::kDefaultMaxDepth) {
   auto r = jt::minified_member(text, key, max_depth);
   if (!r) return "<error>";
   return r->value_or("<absent>");
