@@ -56,6 +56,13 @@ class SqliteStoreTest : public ::testing::Test {
     app.created_at = app.updated_at = t0_;
     return app;
   }
+  Endpoint new_endpoint(const std::string& app_id) {
+    Endpoint ep;
+    ep.id = ids_.next(id_prefix::endpoint);
+    ep.app_id = app_id;
+    ep.url = "https://example.com";
+    return ep;
+  }
   Message new_message(const std::string& app_id, std::string payload = "{}") {
     Message msg;
     msg.id = ids_.next(id_prefix::message);
@@ -236,10 +243,7 @@ TEST_F(SqliteStoreTest, DiskFullIsUnavailableAndLeavesNothingHalfWritten) {
   auto store = open();
   Application app = new_app("full");
   ASSERT_TRUE(store->create_application(app));
-  Endpoint ep;
-  ep.id = ids_.next(id_prefix::endpoint);
-  ep.app_id = app.id;
-  ep.url = "https://example.com";
+  const Endpoint ep = new_endpoint(app.id);
   ASSERT_TRUE(store->create_endpoint(ep));
   // The file may not grow any more (max_page_count cannot go below the current size).
   ASSERT_TRUE(sqlite_exec_in_writer(*store, "PRAGMA max_page_count = 1"));
@@ -300,6 +304,59 @@ TEST_F(SqliteStoreTest, AWriteHittingDiskFullDoesNotFailItsNeighbours) {
   RecordProperty("rerun_jobs", static_cast<int>(sqlite_writer_stats(*store)->rerun));
   std::printf("jobs re-run after a rolled-back group: %llu\n",
               static_cast<unsigned long long>(sqlite_writer_stats(*store)->rerun));
+}
+
+// A claim whose group is rolled back (another job of it failed) runs again. It must scan for expired leases
+// again: the first run found them and planned no further scan, but its writes, the new leases included,
+// were undone.
+TEST_F(SqliteStoreTest, AClaimRunAgainAfterItsGroupRolledBackStillTakesExpiredLeases) {
+  auto store = open(/*synchronous_full=*/false);
+  Application app = new_app("claims");
+  ASSERT_TRUE(store->create_application(app));
+  const Endpoint ep = new_endpoint(app.id);
+  ASSERT_TRUE(store->create_endpoint(ep));
+  ASSERT_TRUE(store->create_message(NewMessage{new_message(app.id), {ep.id}, std::nullopt}));
+  ClaimOptions short_lease;
+  short_lease.lease = 1s;
+  short_lease.owner = "node-that-dies";
+  ASSERT_EQ(store->claim_due(t0_, short_lease).value().size(), 1u);
+
+  // The writer is held until the claim, then a failing job, are queued behind it: one group, in that order.
+  auto queued = [&] { return sqlite_writer_stats(*store)->queued; };
+  auto wait_queued = [&](std::uint64_t n) {
+    for (int i = 0; i < 10'000 && queued() < n; ++i) std::this_thread::sleep_for(1ms);
+    return queued() >= n;
+  };
+  std::atomic<bool> holding = false, release = false;
+  std::thread holder([&] {
+    EXPECT_TRUE(sqlite_run_in_writer(*store, [&]() -> Result<void> {
+      holding = true;
+      for (int i = 0; i < 10'000 && !release; ++i) std::this_thread::sleep_for(1ms);
+      return {};
+    }));
+  });
+  for (int i = 0; i < 10'000 && !holding; ++i) std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(holding);
+  std::vector<ClaimedDelivery> claimed;
+  std::thread claimer([&] {
+    ClaimOptions options;
+    options.owner = "node-alive";
+    claimed = store->claim_due(t0_ + 2s, options).value_or(std::vector<ClaimedDelivery>{});
+  });
+  EXPECT_TRUE(wait_queued(1));
+  std::atomic<bool> failed = false;
+  std::thread failing(
+      [&] { failed = !sqlite_exec_in_writer(*store, "INSERT INTO no_such_table VALUES (1)"); });
+  EXPECT_TRUE(wait_queued(2));
+  release = true;
+  holder.join();
+  claimer.join();
+  failing.join();
+
+  EXPECT_TRUE(failed.load());
+  EXPECT_EQ(sqlite_writer_stats(*store)->regrouped, 1u);
+  ASSERT_EQ(claimed.size(), 1u) << "the claim's second run did not look for expired leases";
+  EXPECT_EQ(query_int("SELECT COUNT(*) FROM deliveries WHERE status = 1 AND lease_owner = 'node-alive'"), 1);
 }
 
 TEST_F(SqliteStoreTest, ReadsDoNotWaitForTheWriter) {
@@ -379,6 +436,70 @@ TEST(SqliteWriter, OnlyGroupsOfVolatileJobsCommitWithoutFsync) {
     EXPECT_EQ(synchronous_seen(sqlite::Durability::durable), 2);      // FULL
     EXPECT_EQ(synchronous_seen(sqlite::Durability::volatile_ok), 1);  // NORMAL: no fsync in WAL mode
     EXPECT_EQ(synchronous_seen(sqlite::Durability::durable), 2);      // and back
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
+}
+
+// A group first runs without savepoints; a job that fails sends the whole group round again with one
+// savepoint per job, so the failed job's writes are undone and its neighbours' kept.
+TEST(SqliteWriter, AFailedJobIsUndoneAloneAndItsGroupCommits) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("hookd-sqlite-writer-regroup-" + std::to_string(::getpid()) + ".db");
+  {
+    auto db = sqlite::Database::open(path.string(), sqlite::Database::Mode::read_write, 1000);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->exec("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER)"));
+    sqlite::GroupCommitWriter writer(std::move(*db), 16);
+    auto insert = [](int v, bool then_fail, std::atomic<int>& runs) {
+      return [v, then_fail, &runs](sqlite::WriteTx& tx) -> Result<void> {
+        ++runs;
+        if (auto r = tx.db.exec(fmt::format("INSERT INTO t VALUES ({})", v)); !r) return r;
+        if (then_fail) return std::unexpected(Error{ErrorKind::conflict, "conflict", "job fails (test)", {}});
+        return {};
+      };
+    };
+    // The first job holds the writer until three more are queued, so those three form one group.
+    std::atomic<bool> holding = false, release = false;
+    std::thread holder([&] {
+      EXPECT_TRUE(writer.submit([&](sqlite::WriteTx&) -> Result<void> {
+        holding = true;
+        for (int i = 0; i < 10'000 && !release; ++i) std::this_thread::sleep_for(1ms);
+        return {};
+      }));
+    });
+    for (int i = 0; i < 10'000 && !holding; ++i) std::this_thread::sleep_for(1ms);
+    ASSERT_TRUE(holding);
+    std::atomic<int> runs1 = 0, runs2 = 0, runs3 = 0, runs4 = 0, runs5 = 0;
+    writer.submit_detached(insert(1, false, runs1));
+    writer.submit_detached(insert(2, true, runs2));
+    writer.submit_detached(insert(3, false, runs3));
+    release = true;
+    holder.join();
+    ASSERT_TRUE(writer.submit(insert(4, false, runs4)));  // after the group above (FIFO)
+    EXPECT_EQ(writer.stats().regrouped, 1u);
+    EXPECT_EQ(runs1.load(), 2) << "ran without savepoints, then again with one";
+    EXPECT_EQ(runs2.load(), 2);
+    EXPECT_EQ(runs3.load(), 1) << "the first round stopped at the failed job";
+
+    // Alone in its group, a failed job is undone by rolling the transaction back: no second round.
+    auto alone = writer.submit(insert(5, true, runs5));
+    ASSERT_FALSE(alone);
+    EXPECT_EQ(alone.error().code, "conflict");
+    EXPECT_EQ(runs5.load(), 1);
+    EXPECT_EQ(writer.stats().regrouped, 1u);
+
+    std::vector<std::int64_t> values;
+    ASSERT_TRUE(writer.submit([&](sqlite::WriteTx& tx) -> Result<void> {
+      auto statement = tx.db.prepare("SELECT v FROM t ORDER BY v");
+      if (!statement) return std::unexpected(statement.error());
+      while (true) {
+        auto row = (*statement)->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) return {};
+        values.push_back((*statement)->int64(0));
+      }
+    }));
+    EXPECT_EQ(values, (std::vector<std::int64_t>{1, 3, 4}));
   }
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
 }

@@ -610,6 +610,29 @@ TEST_P(StoreContract, ClaimHonoursLimitOrderAndSkippedEndpoints) {
   EXPECT_EQ(skipped[0].delivery.endpoint_id, busy.id);
 }
 
+// Within one batch of outcomes, an endpoint's failing streak follows their order: the last one decides.
+TEST_P(StoreContract, RecordOutcomesInOneBatchSetTheFailingStreakInOrder) {
+  Application app = add_app();
+  Endpoint ep = add_endpoint(app.id);
+  for (int i = 0; i < 6; ++i) add_message(app.id, {ep.id});
+  auto claimed = claim(t0_, 10);
+  ASSERT_EQ(claimed.size(), 6u);
+  auto success = [&](int i) {
+    return outcome(claimed[i], AttemptStatus::success, 200, DeliveryStatus::succeeded, std::nullopt, t0_);
+  };
+  auto failure = [&](int i, TimePoint at) {
+    return outcome(claimed[i], AttemptStatus::fail, 500, DeliveryStatus::pending, at + 5s, at);
+  };
+  std::vector<AttemptOutcome> ends_failing{success(0), success(1), failure(2, t0_ + 1s)};
+  must(store().record_outcomes(ends_failing));
+  EXPECT_EQ(must(store().get_endpoint(app.id, ep.id)).failing_since, t0_ + 1s);
+  std::vector<AttemptOutcome> ends_succeeding{success(3), failure(4, t0_ + 2s), success(5)};
+  must(store().record_outcomes(ends_succeeding));
+  EXPECT_FALSE(must(store().get_endpoint(app.id, ep.id)).failing_since.has_value());
+  auto attempts = must(store().list_attempts(app.id, AttemptFilter{}, PageRequest{}));
+  EXPECT_EQ(attempts.items.size(), 6u);
+}
+
 TEST_P(StoreContract, RecordOutcomesMovesDeliveriesAndEndpoints) {
   Application app = add_app();
   Endpoint ep = add_endpoint(app.id);

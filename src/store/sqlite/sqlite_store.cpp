@@ -67,6 +67,12 @@ Result<void> sqlite_exec_in_writer(Store& store, std::string sql) {
   return sqlite_store->writer().submit([sql](sqlite::WriteTx& tx) { return tx.db.exec(sql); });
 }
 
+Result<void> sqlite_run_in_writer(Store& store, std::function<Result<void>()> job) {
+  auto* sqlite_store = dynamic_cast<sqlite::SqliteStore*>(&store);
+  if (sqlite_store == nullptr) return internal_error("not an SQLite store");
+  return sqlite_store->writer().submit([job = std::move(job)](sqlite::WriteTx&) { return job(); });
+}
+
 }  // namespace hookd::store
 
 namespace hookd::store::sqlite {

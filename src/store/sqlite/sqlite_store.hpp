@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,9 +18,11 @@ Result<std::unique_ptr<Store>> open_sqlite_store(std::string_view path, const St
 // Group-commit counters of the single writer.
 struct SqliteWriterStats {
   std::uint64_t batches = 0;        // committed transactions
-  std::uint64_t jobs = 0;           // jobs in them (succeeded or rolled back to their savepoint)
+  std::uint64_t jobs = 0;           // jobs in them (succeeded, or failed and undone alone)
   std::uint64_t largest_batch = 0;  // most jobs in one transaction
   std::uint64_t rerun = 0;          // jobs queued again because SQLite rolled back their whole group
+  std::uint64_t regrouped = 0;      // groups run again with a savepoint a job, after one of their jobs failed
+  std::uint64_t queued = 0;         // jobs waiting for a group now
 };
 // nullopt when `store` is not an SQLite store.
 std::optional<SqliteWriterStats> sqlite_writer_stats(Store& store);
@@ -27,5 +30,7 @@ std::optional<SqliteWriterStats> sqlite_writer_stats(Store& store);
 // Test hook: runs `sql` on the write connection, as one writer job. Used to provoke SQLITE_FULL with
 // PRAGMA max_page_count; not for production code.
 Result<void> sqlite_exec_in_writer(Store& store, std::string sql);
+// Test hook: runs `job` on the writer thread, as one writer job (to hold the writer while others queue).
+Result<void> sqlite_run_in_writer(Store& store, std::function<Result<void>()> job);
 
 }  // namespace hookd::store

@@ -12,6 +12,8 @@ const std::string kSelectMessageById =
     fmt::format("SELECT {} FROM messages WHERE id = ? AND app_id = ?", kMessageColumns);
 const std::string kSelectMessageByEventId =
     fmt::format("SELECT {} FROM messages WHERE app_id = ? AND event_id = ?", kMessageColumns);
+const std::string kInsertMessage =
+    fmt::format("INSERT INTO messages ({}) VALUES (?, ?, ?, ?, ?, ?, ?)", kMessageColumns);
 
 auto read_message_row = [](const Statement& row) { return read_message(row); };
 
@@ -28,12 +30,15 @@ Result<Message> find_message(Database& db, std::string_view app_id, std::string_
 // dispatcher takes (LeaseTaker::reserve) is written leased to it, unless its endpoint is FIFO: a FIFO
 // endpoint's deliveries wait for the claim, which keeps their order. (Not one statement with RETURNING:
 // SQLite collects RETURNING rows in a temporary table, which cost more than the claim it saves.)
+// OR FAIL, not the default ABORT: for a statement that may write several rows, ABORT makes SQLite open a
+// statement journal and copy every page the statement changes into it first (about 9 pages a message, a
+// tenth of the writer's instructions). The SELECT yields at most one row, so both undo the same: nothing.
 const std::string kInsertPendingDelivery =
-    "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, manual, "
-    "created_at) "
+    "INSERT OR FAIL INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, "
+    "manual, created_at) "
     "SELECT ?1, id, app_id, 0, 0, ?2, 0, ?2 FROM endpoints WHERE id = ?3 AND app_id = ?4";
 const std::string kInsertLeasedDelivery =
-    "INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, "
+    "INSERT OR FAIL INTO deliveries (msg_id, endpoint_id, app_id, status, attempt_count, next_attempt_at, "
     "lease_until, lease_owner, manual, created_at) "
     "SELECT ?1, id, app_id, 1, 0, ?2, ?5, ?6, 0, ?2 FROM endpoints "
     "WHERE id = ?3 AND app_id = ?4 AND fifo = 0";
@@ -61,9 +66,8 @@ Result<CreatedMessage> SqliteStore::create_message(const NewMessage& input) {
         tx.db, "SELECT 1 FROM applications WHERE id = ?", "application not found",
         [](const Statement&) { return true; }, msg.app_id);
     if (!app) return std::unexpected(app.error());
-    auto inserted = execute(
-        tx.db, fmt::format("INSERT INTO messages ({}) VALUES (?, ?, ?, ?, ?, ?, ?)", kMessageColumns), msg.id,
-        msg.app_id, msg.event_id, msg.event_type, msg.payload, encode_list(msg.channels), msg.created_at);
+    auto inserted = execute(tx.db, kInsertMessage, msg.id, msg.app_id, msg.event_id, msg.event_type,
+                            msg.payload, encode_list(msg.channels), msg.created_at);
     if (!inserted) {
       return std::unexpected(
           rename_conflict(inserted.error(), "conflict", fmt::format("message '{}' already exists", msg.id)));

@@ -1,7 +1,8 @@
 #pragma once
 // The single writer: one thread owns the write connection and commits queued jobs in groups.
-// Callers block until the transaction holding their job has committed (or failed). Each job runs inside its
-// own SAVEPOINT, so a job that fails (a uid conflict) is rolled back alone and the rest of its group commits.
+// Callers block until the transaction holding their job has committed (or failed). A job that fails (a uid
+// conflict) is rolled back alone and the rest of its group commits: the group then runs again with each job
+// inside its own SAVEPOINT (see run_batch for why not always).
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -17,7 +18,8 @@
 
 namespace hookd::store::sqlite {
 
-// What a job sees: the write connection, inside an open transaction and its own savepoint.
+// What a job sees: the write connection, inside an open transaction (and, when its group runs again after a
+// failed job, its own savepoint).
 struct WriteTx {
   Database& db;
   bool added_due_work =
@@ -66,6 +68,11 @@ class GroupCommitWriter {
   Result<void> set_synchronous(bool full);
   void run();
   void run_batch(std::deque<std::unique_ptr<Task>>& batch);
+  enum class GroupEnd { committed, answered, job_failed };
+  // One transaction over `batch`. With savepoints, a failed job is rolled back alone. Without, a failed job
+  // rolls the whole transaction back: alone in its group it is answered, otherwise the result is job_failed
+  // and nobody was answered. Every other end answers every job or queues it again.
+  GroupEnd run_group(std::deque<std::unique_ptr<Task>>& batch, bool savepoints);
   void requeue_front(std::deque<std::unique_ptr<Task>>& tasks);
 
   Database db_;  // used only by the writer thread
