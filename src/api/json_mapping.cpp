@@ -4,6 +4,7 @@
 
 #include "core/filter.hpp"
 #include "core/ids.hpp"
+#include "core/json_text.hpp"
 #include "core/time_format.hpp"
 
 namespace hookd::api {
@@ -230,14 +231,40 @@ std::string with_raw_member(const json::object& object, std::string_view key, st
   return append_raw_member(json::serialize(object), key, raw_json);
 }
 
+// Written member by member rather than through a json::object: every create answers with it, and the object
+// (a copy of each string, a serializer pass, then one more copy to splice in the payload) cost about 13,500
+// instructions a message (callgrind, ingest).
 std::string message_json(const Message& m, bool with_content) {
-  json::object o{{"id", m.id},
-                 {"eventId", opt(m.event_id)},
-                 {"eventType", m.event_type},
-                 {"channels", opt(m.channels)},
-                 {"timestamp", format_rfc3339(m.created_at)}};
-  return with_raw_member(o, "payload",
-                         with_content && !m.payload.empty() ? std::string_view(m.payload) : "{}");
+  const std::string_view payload =
+      with_content && !m.payload.empty() ? std::string_view(m.payload) : std::string_view("{}");
+  std::string out;
+  out.reserve(192 + payload.size());
+  out += "{\"id\":";
+  json_text::append_quoted(out, m.id);
+  out += ",\"eventId\":";
+  if (m.event_id)
+    json_text::append_quoted(out, *m.event_id);
+  else
+    out += "null";
+  out += ",\"eventType\":";
+  json_text::append_quoted(out, m.event_type);
+  out += ",\"channels\":";
+  if (m.channels) {
+    out += '[';
+    for (std::size_t i = 0; i < m.channels->size(); ++i) {
+      if (i > 0) out += ',';
+      json_text::append_quoted(out, (*m.channels)[i]);
+    }
+    out += ']';
+  } else {
+    out += "null";
+  }
+  out += ",\"timestamp\":";
+  json_text::append_quoted(out, format_rfc3339(m.created_at));
+  out += ",\"payload\":";
+  out += payload;
+  out += '}';
+  return out;
 }
 
 std::string list_json(const std::vector<std::string>& item_texts, const std::vector<std::string>& ids,

@@ -506,12 +506,18 @@ Result<std::optional<std::string>> minified_member(std::string_view object_text,
   return std::optional<std::string>(std::move(sink.copy.out));
 }
 
-std::string quote(std::string_view s) {
+void append_quoted(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(s.size() + 2);
   out += '"';
   for (std::size_t i = 0; i < s.size();) {
+    // A run of printable ASCII needing no escape goes in with one append (ids and names are all such).
+    std::size_t plain = i;
+    while (plain < s.size() && s[plain] >= 0x20 && s[plain] != '"' && s[plain] != '\\') ++plain;
+    if (plain > i) {
+      out.append(s.substr(i, plain - i));
+      i = plain;
+      continue;
+    }
     const auto u = static_cast<unsigned char>(s[i]);
     if (u >= 0x80) {
       const std::size_t n = utf8_sequence_length(s, i);
@@ -558,6 +564,12 @@ std::string quote(std::string_view s) {
     ++i;
   }
   out += '"';
+}
+
+std::string quote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  append_quoted(out, s);
   return out;
 }
 

@@ -38,6 +38,8 @@ Result<std::optional<std::string>> minified_member(std::string_view object_text,
 // `s` as a JSON string literal including the quotes: `"` `\` and control characters escaped, valid UTF-8
 // copied as is; bytes that are not valid UTF-8 become U+FFFD so the result is always valid JSON.
 std::string quote(std::string_view s);
+// quote(s) appended to `out`, for text written member by member.
+void append_quoted(std::string& out, std::string_view s);
 
 // `s` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD, so text that
 // echoes untrusted bytes (a request path in an error message) stays valid JSON (RFC 8259 requires UTF-8).

@@ -241,6 +241,14 @@ TEST(JsonTextQuote, EscapesWhatJsonRequires) {
             "b\"");  // invalid UTF-8 -> U+FFFD
 }
 
+TEST(JsonTextQuote, AppendQuotedAddsToWhatIsThere) {
+  std::string out = R"({"k":)";
+  jt::append_quoted(out,
+                    "run of text\"then more\x01"
+                    "end");
+  EXPECT_EQ(out, R"({"k":"run of text\"then more\u0001end")");
+}
+
 TEST(JsonTextQuote, RoundTripsThroughParse) {
   const std::string s = std::string("x\"\\\n\x01\x7f ") + "\xE2\x82\xAC" + "\xF0\x9F\x98\x80";
   auto v = jt::parse(jt::quote(s));
