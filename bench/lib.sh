@@ -173,7 +173,7 @@ measure_drain() {
   local r0; r0=$(nginx_requests)
   start_hookd "$data"
   local t_end=$(( $(date +%s) + limit ))
-  while [ "$(( $(nginx_requests) - r0 ))" -lt "$deliveries" ] && [ "$(date +%s)" -lt "$t_end" ]; do sleep 0.05; done
+  node bench/tools/wait_nginx.mjs --port "$NGINX_PORT" --from "$r0" --count "$deliveries" --timeout "$limit" || true
   # Every attempt recorded: nothing pending or out.
   while [ "$(date +%s)" -lt "$t_end" ]; do
     local m; m=$(curl -sf "http://127.0.0.1:$HOOKD_PORT/metrics")
