@@ -512,6 +512,57 @@ namespace {
 
 // The SQLite store serves applications, event types, endpoint lists and settings from a cache: every write
 // must be visible to the very next read, through every path that changes those rows.
+// The dispatcher reads its endpoint for every batch it starts. Served from the cache, that costs no read
+// transaction until the endpoint changes: through the API, or when an outcome begins or ends its failing
+// streak. Outcomes that leave the streak as it was keep the cache.
+TEST_F(SqliteStoreTest, EndpointReadsByIdAreCachedUntilTheEndpointChanges) {
+  auto store = open(/*synchronous_full=*/false);
+  Application app = new_app("by-id");
+  ASSERT_TRUE(store->create_application(app));
+  Endpoint ep = new_endpoint(app.id);
+  ASSERT_TRUE(store->create_endpoint(ep));
+  auto reads = [&] { return sqlite_reads(*store).value_or(0); };
+  auto failing_since = [&] { return store->get_endpoint_by_id(ep.id).value_or(Endpoint{}).failing_since; };
+  // Each call records one attempt with this status for a new delivery, and tells how many reads it took.
+  auto record = [&](int status, TimePoint at) {
+    EXPECT_TRUE(store->create_message(NewMessage{new_message(app.id), {ep.id}, std::nullopt}));
+    auto claimed = store->claim_due(at, ClaimOptions{});
+    EXPECT_EQ(claimed.value_or(std::vector<ClaimedDelivery>{}).size(), 1u);
+    if (!claimed || claimed->empty()) return;
+    AttemptOutcome o;
+    o.delivery_id = (*claimed)[0].delivery.id;
+    o.attempt.id = ids_.next(id_prefix::attempt);
+    o.attempt.msg_id = (*claimed)[0].delivery.msg_id;
+    o.attempt.endpoint_id = ep.id;
+    o.attempt.app_id = app.id;
+    o.attempt.timestamp = at;
+    o.attempt.status = status == 200 ? AttemptStatus::success : AttemptStatus::fail;
+    o.attempt.response_status_code = status;
+    o.next_status = status == 200 ? DeliveryStatus::succeeded : DeliveryStatus::failed;
+    o.endpoint_succeeded = status == 200;
+    EXPECT_TRUE(store->record_outcomes(std::span<const AttemptOutcome>(&o, 1)));
+  };
+  auto reads_for = [&](auto&& step) {
+    const auto before = reads();
+    step();
+    return reads() - before;
+  };
+
+  EXPECT_EQ(reads_for([&] { EXPECT_FALSE(failing_since()); }), 1u);
+  EXPECT_EQ(reads_for([&] { EXPECT_FALSE(failing_since()); }), 0u) << "the second read was not cached";
+  record(200, t0_);
+  EXPECT_EQ(reads_for([&] { EXPECT_FALSE(failing_since()); }), 0u) << "a success of a healthy endpoint";
+  record(500, t0_ + 1s);
+  EXPECT_EQ(reads_for([&] { EXPECT_EQ(failing_since(), t0_ + 1s); }), 1u) << "a streak begins";
+  record(500, t0_ + 2s);
+  EXPECT_EQ(reads_for([&] { EXPECT_EQ(failing_since(), t0_ + 1s); }), 0u) << "a streak goes on";
+  record(200, t0_ + 3s);
+  EXPECT_EQ(reads_for([&] { EXPECT_FALSE(failing_since()); }), 1u) << "a streak ends";
+  ep.url = "https://example.com/moved";
+  ASSERT_TRUE(store->update_endpoint(ep));
+  EXPECT_EQ(store->get_endpoint_by_id(ep.id).value_or(Endpoint{}).url, "https://example.com/moved");
+}
+
 TEST_F(SqliteStoreTest, CachedConfigReadsSeeEveryWriteAtOnce) {
   auto store = open(/*synchronous_full=*/false);
   Application app = new_app("cached");

@@ -623,12 +623,16 @@ TEST_P(StoreContract, RecordOutcomesInOneBatchSetTheFailingStreakInOrder) {
   auto failure = [&](int i, TimePoint at) {
     return outcome(claimed[i], AttemptStatus::fail, 500, DeliveryStatus::pending, at + 5s, at);
   };
+  // The dispatcher's read (get_endpoint_by_id, cached by the SQLite store) sees each change at once.
+  EXPECT_FALSE(must(store().get_endpoint_by_id(ep.id)).failing_since.has_value());
   std::vector<AttemptOutcome> ends_failing{success(0), success(1), failure(2, t0_ + 1s)};
   must(store().record_outcomes(ends_failing));
   EXPECT_EQ(must(store().get_endpoint(app.id, ep.id)).failing_since, t0_ + 1s);
+  EXPECT_EQ(must(store().get_endpoint_by_id(ep.id)).failing_since, t0_ + 1s);
   std::vector<AttemptOutcome> ends_succeeding{success(3), failure(4, t0_ + 2s), success(5)};
   must(store().record_outcomes(ends_succeeding));
   EXPECT_FALSE(must(store().get_endpoint(app.id, ep.id)).failing_since.has_value());
+  EXPECT_FALSE(must(store().get_endpoint_by_id(ep.id)).failing_since.has_value());
   auto attempts = must(store().list_attempts(app.id, AttemptFilter{}, PageRequest{}));
   EXPECT_EQ(attempts.items.size(), 6u);
 }

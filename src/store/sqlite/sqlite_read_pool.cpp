@@ -20,6 +20,7 @@ ReadPool::Lease ReadPool::acquire() {
   returned_.wait(lock, [&] { return !idle_.empty(); });
   auto db = std::move(idle_.back());
   idle_.pop_back();
+  lent_.fetch_add(1, std::memory_order_relaxed);
   return Lease(*this, std::move(db));
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // A small pool of read-only connections. In WAL mode readers never wait for the writer (and the writer
 // never waits for them), so reads do not queue behind the group-commit writer.
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,6 +36,7 @@ class ReadPool {
   };
 
   Lease acquire();  // waits while every connection is lent out
+  std::uint64_t lent() const { return lent_.load(std::memory_order_relaxed); }  // leases so far
 
  private:
   void give_back(std::unique_ptr<Database> db);
@@ -41,6 +44,7 @@ class ReadPool {
   std::mutex mutex_;  // guards idle_
   std::condition_variable returned_;
   std::vector<std::unique_ptr<Database>> idle_;
+  std::atomic<std::uint64_t> lent_{0};
 };
 
 }  // namespace hookd::store::sqlite

@@ -61,6 +61,12 @@ std::optional<SqliteWriterStats> sqlite_writer_stats(Store& store) {
   return sqlite_store->writer().stats();
 }
 
+std::optional<std::uint64_t> sqlite_reads(Store& store) {
+  auto* sqlite_store = dynamic_cast<sqlite::SqliteStore*>(&store);
+  if (sqlite_store == nullptr) return std::nullopt;
+  return sqlite_store->reads();
+}
+
 Result<void> sqlite_exec_in_writer(Store& store, std::string sql) {
   auto* sqlite_store = dynamic_cast<sqlite::SqliteStore*>(&store);
   if (sqlite_store == nullptr) return internal_error("not an SQLite store");

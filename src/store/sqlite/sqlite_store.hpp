@@ -26,6 +26,8 @@ struct SqliteWriterStats {
 };
 // nullopt when `store` is not an SQLite store.
 std::optional<SqliteWriterStats> sqlite_writer_stats(Store& store);
+// Read transactions started so far (connections lent by the read pool); nullopt when not an SQLite store.
+std::optional<std::uint64_t> sqlite_reads(Store& store);
 
 // Test hook: runs `sql` on the write connection, as one writer job. Used to provoke SQLITE_FULL with
 // PRAGMA max_page_count; not for production code.

@@ -87,6 +87,7 @@ class SqliteStore final : public Store {
   }
 
   GroupCommitWriter& writer() { return *writer_; }
+  std::uint64_t reads() const { return readers_->lent(); }
 
  private:
   // Runs `fn(Database&)` on a pooled read-only connection.
@@ -122,7 +123,6 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<Endpoint>> read_all_endpoints(std::string_view app_id);
-  Result<void> record_outcomes_uncached(std::span<const AttemptOutcome> outcomes);
 
   // Claims look for expired leases only when one may have expired: that scan walks every row out under a
   // lease. This process is the only one granting leases, so it knows every lease's end: the ends of leases

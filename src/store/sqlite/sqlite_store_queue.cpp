@@ -232,15 +232,13 @@ SqliteStore::LeaseScan SqliteStore::plan_lease_scan(TimePoint now) {
   return scan;
 }
 
+// An endpoint row changes here only when its failing streak begins or ends, or it is disabled: then the
+// cached endpoints (config_) are dropped after the commit, before the caller hears of it, as any other write
+// of an endpoint does. A streak going on changes nothing, so under a steady load the cache stays.
 Result<void> SqliteStore::record_outcomes(std::span<const AttemptOutcome> outcomes) {
-  auto recorded = record_outcomes_uncached(outcomes);
-  if (std::any_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return o.disable_endpoint; }))
-    config_.invalidate();  // an endpoint was disabled: fan-out must stop choosing it
-  return recorded;
-}
-
-Result<void> SqliteStore::record_outcomes_uncached(std::span<const AttemptOutcome> outcomes) {
-  return write([&](WriteTx& tx) -> Result<void> {
+  bool endpoint_changed = false;
+  auto recorded = write([&](WriteTx& tx) -> Result<void> {
+    endpoint_changed = false;  // a run before this one was rolled back with its group
     // Endpoints whose failing streak this batch already ended, and that have not failed again since: they
     // need no second UPDATE. A batch is mostly one endpoint's successes at fan-out 1, and each UPDATE that
     // changed nothing cost 4,700 instructions.
@@ -261,34 +259,34 @@ Result<void> SqliteStore::record_outcomes_uncached(std::span<const AttemptOutcom
                   a.response_headers_json, a.request_headers_json, a.request_body, a.duration_ms,
                   to_string(a.error), a.error_detail, static_cast<int>(a.trigger));
       if (auto r = check(inserted); !r) return r;
+      // Each UPDATE changes a row only at a change of state, and says so (its count of changed rows).
+      Result<std::int64_t> changed = 0;
       if (o.endpoint_succeeded) {
         if (cleared.insert(a.endpoint_id).second) {
-          if (auto r = check(execute(
-                  tx.db,
-                  "UPDATE endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL",
-                  a.endpoint_id));
-              !r) {
-            return r;
-          }
+          changed = execute(
+              tx.db, "UPDATE endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL",
+              a.endpoint_id);
         }
       } else if (a.status != AttemptStatus::success) {
         cleared.erase(a.endpoint_id);
-        if (auto r = check(
-                execute(tx.db, "UPDATE endpoints SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
-                        a.timestamp, a.endpoint_id));
-            !r) {
-          return r;
-        }
+        changed =
+            execute(tx.db, "UPDATE endpoints SET failing_since = ? WHERE id = ? AND failing_since IS NULL",
+                    a.timestamp, a.endpoint_id);
       }
+      if (!changed) return std::unexpected(changed.error());
+      endpoint_changed |= *changed > 0;
       if (o.disable_endpoint) {
         if (auto r = check(execute(tx.db, "UPDATE endpoints SET disabled = 1 WHERE id = ?", a.endpoint_id));
             !r) {
           return r;
         }
+        endpoint_changed = true;  // fan-out must stop choosing it
       }
     }
     return {};
   });
+  if (endpoint_changed) config_.invalidate();
+  return recorded;
 }
 
 Result<std::optional<TimePoint>> SqliteStore::next_due_time() {
