@@ -104,7 +104,8 @@ class LeaseTaker {
  public:
   virtual ~LeaseTaker() = default;
   // Whether the dispatcher takes a new delivery of this endpoint now. True holds one of its request slots
-  // for it, which comes back through handed() or returned().
+  // for it, which comes back through handed() or returned(). False: it has no slot now, and claims the
+  // delivery once it has one, so the store need not wake it for that delivery.
   virtual bool reserve(const std::string& endpoint_id) = 0;
   // The slot held for a delivery that was not written leased after all (a FIFO endpoint, a rolled-back
   // transaction).

@@ -136,11 +136,17 @@ class DispatcherTest : public ::testing::Test {
     if (!opened) throw std::runtime_error(opened.error().detail);
     real_ = std::move(*opened);
     store_ = std::make_unique<GatedStore>(*real_);
+    // As serve does: a commit that wrote due work wakes the dispatcher.
+    real_->set_work_listener([this] {
+      std::lock_guard lock(wake_mutex_);
+      if (awake_ != nullptr) awake_->wake();
+    });
     client_ = std::make_unique<HttpClient>(client_options());
   }
   void TearDown() override {
     store_->open();  // a recording still held must not hold up the dispatcher's stop
-    dispatcher_.reset();
+    stop_dispatcher();
+    real_->set_work_listener(nullptr);
     client_.reset();
     store_.reset();
     real_.reset();
@@ -153,11 +159,23 @@ class DispatcherTest : public ::testing::Test {
     options.policy.allow_private = true;  // the receiver is on loopback
     return options;
   }
-  void start_dispatcher() {
-    dispatcher_ =
-        std::make_unique<Dispatcher>(*store_, *client_, clock_, random_, ids_, metrics_, DispatcherOptions{});
+  void start_dispatcher(DispatcherOptions options = {}) {
+    stop_dispatcher();
+    dispatcher_ = std::make_unique<Dispatcher>(*store_, *client_, clock_, random_, ids_, metrics_, options);
+    {
+      std::lock_guard lock(wake_mutex_);
+      awake_ = dispatcher_.get();
+    }
     dispatcher_->start();
     dispatcher_->wake();  // as the store's work listener would: claim what is due now
+  }
+  // The work listener never wakes a dispatcher being destroyed: it is taken out of reach first.
+  void stop_dispatcher() {
+    {
+      std::lock_guard lock(wake_mutex_);
+      awake_ = nullptr;
+    }
+    dispatcher_.reset();
   }
   // An application with one endpoint at `path` of the receiver; returns the application's id.
   std::string app_with_endpoint(const std::string& path) {
@@ -206,6 +224,8 @@ class DispatcherTest : public ::testing::Test {
   std::unique_ptr<GatedStore> store_;
   std::unique_ptr<HttpClient> client_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  std::mutex wake_mutex_;                         // guards awake_
+  Dispatcher* awake_ = nullptr;                   // the dispatcher the store's work listener wakes
   std::map<std::string, std::string> endpoints_;  // app id -> its endpoint's id
   int apps_ = 0;
 };
@@ -273,6 +293,33 @@ TEST_F(DispatcherTest, ADeliveryWhoseOutcomeCouldNotBeRecordedIsSentAgainAfterAR
   ASSERT_TRUE(depth);
   EXPECT_EQ(depth->success, 1);
   EXPECT_EQ(depth->sending + depth->pending, 0);
+}
+
+// An endpoint at its limit, its requests unanswered, costs no claims: deliveries that find no slot wait
+// without waking the dispatcher, and it claims them once a slot of theirs comes back. (Claiming on every
+// turn while a full endpoint had rows pending made a stuck endpoint cost a claim a turn.)
+TEST_F(DispatcherTest, AFullEndpointCostsNoClaimsUntilOneOfItsSlotsComesBack) {
+  const std::string app = app_with_endpoint("/held");
+  DispatcherOptions options;
+  options.per_endpoint_limit = 2;
+  options.idle_poll = std::chrono::seconds(60);  // no periodic claim within the test
+  start_dispatcher(options);
+  send_message(app);
+  send_message(app);
+  ASSERT_TRUE(eventually([&] { return receiver_.requests_to("/held") == 2; }));
+  ASSERT_TRUE(eventually([&] { return store_->handed() == 2; }));
+
+  auto writer_jobs = [&] { return store::sqlite_writer_stats(*real_)->jobs; };
+  std::this_thread::sleep_for(100ms);  // the claims of the start, if any, have run
+  const auto before = writer_jobs();
+  for (int i = 0; i < 5; ++i) send_message(app);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(writer_jobs() - before, 5u) << "the writer ran claims besides the 5 messages";
+  EXPECT_EQ(receiver_.requests_to("/held"), 2);
+
+  receiver_.release_held();  // the two come back, and each slot brings the next claim
+  EXPECT_TRUE(eventually([&] { return attempt_statuses(app).size() == 7; }));
+  EXPECT_EQ(receiver_.requests_to("/held"), 7);
 }
 
 }  // namespace

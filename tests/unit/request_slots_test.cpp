@@ -40,6 +40,30 @@ TEST(RequestSlots, AClaimHoldsSlotsFirstSoDeliveriesHandedMeanwhileCannotOverfil
   EXPECT_FALSE(slots.try_take("a"));  // 8, its share
 }
 
+// A slot coming back says whether work waits for it, so that the dispatcher claims then and not before.
+TEST(RequestSlots, ASlotComingBackSaysWhetherWorkWaitsForIt) {
+  RequestSlots slots(4, 2);
+  ASSERT_TRUE(slots.try_take("a"));
+  ASSERT_TRUE(slots.try_take("a"));
+  EXPECT_FALSE(slots.give_back("a")) << "nothing was refused";
+  ASSERT_TRUE(slots.try_take("a"));
+  EXPECT_FALSE(slots.try_take("a"));  // refused: a waits
+  EXPECT_TRUE(slots.give_back("a"));
+  EXPECT_FALSE(slots.give_back("a")) << "said once";
+  // Skipped by a claim as full: waits as well.
+  ASSERT_TRUE(slots.try_take("b"));
+  ASSERT_TRUE(slots.try_take("b"));
+  EXPECT_EQ(slots.full_endpoints(), std::vector<std::string>{"b"});
+  EXPECT_TRUE(slots.give_back("b"));
+  // Refused because every slot was in use (b holds one): the next slot of any endpoint says so.
+  ASSERT_TRUE(slots.try_take("c"));
+  ASSERT_TRUE(slots.try_take("d"));
+  ASSERT_TRUE(slots.try_take("e"));
+  EXPECT_FALSE(slots.try_take("f"));
+  EXPECT_TRUE(slots.give_back("c"));
+  EXPECT_FALSE(slots.give_back("d"));
+}
+
 TEST(RequestSlots, TakesAndGiveBacksFromTwoThreadsBalance) {
   RequestSlots slots(64, 64);
   auto churn = [&](const std::string& endpoint) {

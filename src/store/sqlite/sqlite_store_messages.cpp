@@ -75,7 +75,9 @@ Result<CreatedMessage> SqliteStore::create_message(const NewMessage& input) {
     CreatedMessage created{msg, false, {}};
     for (const auto& endpoint_id : input.endpoint_ids) {
       bool leased = false;
-      if (taker && taker->reserve(endpoint_id)) {
+      const bool reserved = taker && taker->reserve(endpoint_id);
+      const bool refused = taker && !reserved;  // no slot: the taker claims the delivery once it has one
+      if (reserved) {
         auto written = execute(tx.db, kInsertLeasedDelivery, msg.id, msg.created_at, endpoint_id, msg.app_id,
                                lease_until, taker->owner());
         leased = written && *written > 0;
@@ -93,7 +95,7 @@ Result<CreatedMessage> SqliteStore::create_message(const NewMessage& input) {
             execute(tx.db, kInsertPendingDelivery, msg.id, msg.created_at, endpoint_id, msg.app_id);
         if (!written) return std::unexpected(written.error());
         if (*written == 0) continue;  // not an endpoint of this application
-        tx.added_due_work = true;
+        if (!refused) tx.added_due_work = true;
       }
       created.endpoint_ids.push_back(endpoint_id);
     }
