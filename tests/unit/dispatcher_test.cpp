@@ -22,6 +22,7 @@
 #include "core/secrets.hpp"
 #include "forwarding_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "test_dir.hpp"
 #include "test_receiver.hpp"
 
 namespace hookd::delivery {
@@ -127,11 +128,6 @@ class GatedStore final : public test_support::ForwardingStore {
 class DispatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("hookd-dispatcher-" + std::to_string(::getpid()) + "-" + info->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     auto opened = store::open_sqlite_store((dir_ / "hookd.db").string(), store::StoreOptions{});
     if (!opened) throw std::runtime_error(opened.error().detail);
     real_ = std::move(*opened);
@@ -150,8 +146,6 @@ class DispatcherTest : public ::testing::Test {
     client_.reset();
     store_.reset();
     real_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
 
   static HttpClientOptions client_options() {
@@ -214,7 +208,7 @@ class DispatcherTest : public ::testing::Test {
     return out;
   }
 
-  std::filesystem::path dir_;
+  test_support::TestDir dir_{"hookd-dispatcher"};
   TestReceiver receiver_;
   SystemClock clock_;
   SecureRandom random_;

@@ -12,6 +12,7 @@
 #include "core/ids.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "test_dir.hpp"
 
 namespace hookd::store {
 namespace {
@@ -46,11 +47,6 @@ class RecordingTaker final : public LeaseTaker {
 class LeaseAtBirth : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("hookd-lease-at-birth-" + std::to_string(::getpid()) + "-" + info->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     path_ = (dir_ / "hookd.db").string();
     auto opened = open_sqlite_store(path_, StoreOptions{});
     if (!opened) throw std::runtime_error(opened.error().detail);
@@ -63,11 +59,7 @@ class LeaseAtBirth : public ::testing::Test {
     if (!store_->create_application(app)) throw std::runtime_error("create_application");
     app_id_ = app.id;
   }
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  void TearDown() override { store_.reset(); }
 
   std::string endpoint(bool fifo = false) {
     Endpoint ep;
@@ -107,7 +99,7 @@ class LeaseAtBirth : public ::testing::Test {
     }
   }
 
-  std::filesystem::path dir_;
+  test_support::TestDir dir_{"hookd-lease-at-birth"};
   std::string path_;
   std::unique_ptr<Store> store_;
   std::string app_id_;

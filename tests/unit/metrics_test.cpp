@@ -11,6 +11,7 @@
 #include "core/ids.hpp"
 #include "delivery/queue_metrics.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "test_dir.hpp"
 
 namespace hookd {
 namespace {
@@ -52,10 +53,6 @@ TEST(IngestMetrics, RecognisesOnlyMessageCreatingRequests) {
 class QueueMetrics : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("hookd-metrics-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
     auto path = (dir_ / "hookd.db").string();
     store::StoreOptions options;
     options.url = "sqlite:" + path;
@@ -67,10 +64,7 @@ class QueueMetrics : public ::testing::Test {
     app.name = "metrics";
     app_ = *store_->create_application(app);
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { store_.reset(); }
 
   Endpoint add_endpoint() {
     Endpoint ep;
@@ -117,7 +111,7 @@ class QueueMetrics : public ::testing::Test {
   SecureRandom random_;
   IdGenerator ids_{clock_, random_};
   const TimePoint t0_ = from_millis(1'700'000'000'000);
-  std::filesystem::path dir_;
+  test_support::TestDir dir_{"hookd-metrics-test"};
   std::unique_ptr<store::Store> store_;
   Application app_;
 };

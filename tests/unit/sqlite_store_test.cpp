@@ -20,6 +20,7 @@
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/sqlite/sqlite_migrations.hpp"
 #include "store/sqlite/sqlite_writer.hpp"
+#include "test_dir.hpp"
 
 namespace hookd::store {
 namespace {
@@ -29,15 +30,7 @@ using namespace std::chrono_literals;
 class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("hookd-sqlite-" + std::to_string(::getpid()) + "-" + info->name());
-    std::filesystem::remove_all(dir_);
     path_ = (dir_ / "sub" / "hookd.db").string();  // the parent folder does not exist yet
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
 
   std::unique_ptr<Store> open(bool synchronous_full = true) {
@@ -83,7 +76,7 @@ class SqliteStoreTest : public ::testing::Test {
     return (*statement)->int64(0);
   }
 
-  std::filesystem::path dir_;
+  test_support::TestDir dir_{"hookd-sqlite"};
   std::string path_;
   SystemClock clock_;
   SecureRandom random_;
@@ -92,7 +85,6 @@ class SqliteStoreTest : public ::testing::Test {
 };
 
 TEST_F(SqliteStoreTest, MigrationsApplyOnceAndRecordTheVersion) {
-  std::filesystem::create_directories(dir_);
   path_ = (dir_ / "m.db").string();
   const auto known = static_cast<int>(sqlite::migrations().size());
   ASSERT_GE(known, 1);
@@ -117,7 +109,6 @@ TEST_F(SqliteStoreTest, MigrationsApplyOnceAndRecordTheVersion) {
 // sending and failed rows; v4 rebuilt the per-endpoint indexes. A store written by v2 keeps every row in its
 // place and its counts, and every index holds its rows.
 TEST_F(SqliteStoreTest, AVersion2StoreKeepsItsQueueAcrossTheUpgrade) {
-  std::filesystem::create_directories(dir_);
   path_ = (dir_ / "v2.db").string();
   {
     auto db = sqlite::Database::open(path_, sqlite::Database::Mode::read_write, 1000);
