@@ -18,6 +18,8 @@ run_one() {  # binary -> "msg/s cpu_s_per_1000_msgs"
   cpu0=$(cpu_seconds "$HOOKD_PID")
   local out sw0 sw1
   read -r -a sw0 <<<"$(ctx_switches "$HOOKD_PID")"
+  local commits0 jobs0
+  commits0=$(metric hookd_store_commits_total); jobs0=$(metric hookd_store_committed_jobs_total)
   out=$(HOOKD_TOKEN=$TOKEN HOOKD_APP=bench HOOKD_PAYLOAD_FILE="$WORK/body.json" \
     wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" -s bench/ingest.lua "http://127.0.0.1:$HOOKD_PORT/")
   rate=$(echo "$out" | sed -n 's/^Requests\/sec:[[:space:]]*\([0-9.]*\).*/\1/p')
@@ -25,6 +27,9 @@ run_one() {  # binary -> "msg/s cpu_s_per_1000_msgs"
   cpu1=$(cpu_seconds "$HOOKD_PID")
   read -r -a sw1 <<<"$(ctx_switches "$HOOKD_PID")"
   log "$(basename "$1"): $(thread_cpu "$HOOKD_PID")"
+  if [ -n "$commits0" ]; then
+    log "$(basename "$1"): store jobs a commit: $(calc "($(metric hookd_store_committed_jobs_total) - $jobs0) / ($(metric hookd_store_commits_total) - $commits0)")"
+  fi
   log "$(basename "$1"): thread switches a message: $(calc "(${sw1[0]} - ${sw0[0]}) / $total") voluntary, $(calc "(${sw1[1]} - ${sw0[1]}) / $total") involuntary"
   stop_hookd
   echo "$rate $(calc "($cpu1 - $cpu0) * 1000 / $total")"

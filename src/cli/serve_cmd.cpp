@@ -18,6 +18,7 @@
 #include "delivery/http_client.hpp"
 #include "delivery/queue_metrics.hpp"
 #include "store/operational.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 namespace hookd::cli {
 namespace {
@@ -293,6 +294,15 @@ int serve(ServeOptions& o) {
     }
     text += "# TYPE hookd_payload_validation_warnings_total counter\n";
     text += fmt::format("hookd_payload_validation_warnings_total {}\n", validator.warnings());
+    if (auto writer = store::sqlite_writer_stats(*store)) {
+      // Jobs over commits is the group-commit batch size: what each fsync and WAL write is shared by.
+      text += "# TYPE hookd_store_commits_total counter\n";
+      text += fmt::format("hookd_store_commits_total {}\n", writer->batches);
+      text += "# TYPE hookd_store_committed_jobs_total counter\n";
+      text += fmt::format("hookd_store_committed_jobs_total {}\n", writer->jobs);
+      text += "# TYPE hookd_store_queued_jobs gauge\n";
+      text += fmt::format("hookd_store_queued_jobs {}\n", writer->queued);
+    }
     text += render_retention_metrics(retention_worker.totals());
     text += delivery::render_queue_metrics(*store, clock.now());
     return text;

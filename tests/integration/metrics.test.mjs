@@ -1,4 +1,4 @@
-// Issue 8, point 3: /metrics moves as the server works. Ingest counters by outcome, the oldest pending age
+// Issue 8, point 3: /metrics moves as the server works. Ingest counters by outcome, the store's group commits, the oldest pending age
 // (deliveries waiting behind a receiver that never answers), the per-endpoint failure state (an endpoint on a
 // closed port), the attempt latency histogram, and deliveries started by source (claimed, or handed over as
 // written).
@@ -57,6 +57,12 @@ test('metrics: ingest outcomes, oldest pending age, failing endpoints and attemp
     assert.equal(sample(m, 'hookd_deliveries_started_total{source="handoff"}'), 65);
     assert.equal(sample(m, 'hookd_deliveries_started_total{source="claim"}'), 0);
     assert.ok(sample(m, 'hookd_deliveries{status="pending"}') >= 2);  // overdue ones, and the retry in an hour
+    // The SQLite writer's group commits: every message above (and each endpoint, attempt and claim) was a job
+    // of a committed transaction, and a transaction holds at least one job.
+    const commits = sample(m, 'hookd_store_commits_total');
+    assert.ok(commits >= 1);
+    assert.ok(sample(m, 'hookd_store_committed_jobs_total') >= Math.max(commits, 71));
+    assert.ok(sample(m, 'hookd_store_queued_jobs') >= 0);
 
     // The age keeps growing while the deliveries wait.
     const age = sample(m, 'hookd_oldest_pending_age_seconds');
