@@ -77,7 +77,31 @@ Response Api::handle(Request& request) {
   return response;
 }
 
+void Api::handle_async(Request& request, Responder respond) {
+  if (IngestMetrics::is_ingest_request(request.method, request.path)) {
+    respond = [this, respond = std::move(respond)](Response response) {
+      ingest_metrics_.record(response.status);
+      respond(std::move(response));
+    };
+  }
+  std::string_view token;
+  if (auto answered = screen(request, token)) return respond(std::move(*answered));
+  if (has_idempotency_key(request)) return respond(handle_authenticated(request, token));
+  router_.dispatch_async(request, std::move(respond));
+}
+
+bool Api::runs_inline(const Request& request) const {
+  return ctx_.store.reads_are_local() && request.path.starts_with("/api/") && !has_idempotency_key(request) &&
+         router_.runs_inline(request);
+}
+
 Response Api::route(Request& request) {
+  std::string_view token;
+  if (auto answered = screen(request, token)) return std::move(*answered);
+  return handle_authenticated(request, token);
+}
+
+std::optional<Response> Api::screen(Request& request, std::string_view& token_out) {
   const std::string& path = request.path;
   if (path == "/api/v1/health" || path == "/api/v1/health/") {
     auto probe = ctx_.store.next_due_time();  // a real query: settings may be served from a cache
@@ -100,13 +124,15 @@ Response Api::route(Request& request) {
     if (!app_id) return error_response(401, "authentication_failed", "invalid or expired portal token");
     if (auto refused = check_portal_scope(request, *app_id)) return *refused;
     if (request.path == "/api/v1/portal/session") return session_response(*app_id);
-    return handle_authenticated(request, *token);
+    token_out = *token;
+    return std::nullopt;
   }
   if (!constant_time_equals(sha256_hex(*token), ctx_.admin_token_hash)) {
     return error_response(401, "authentication_failed", "invalid token");
   }
   if (request.path == "/api/v1/portal/session") return session_response(std::nullopt);
-  return handle_authenticated(request, *token);
+  token_out = *token;
+  return std::nullopt;
 }
 
 // A portal token reaches its own application's routes and reads the catalog; nothing else.
@@ -134,13 +160,17 @@ Response Api::session_response(const std::optional<std::string>& app_id) {
       200, boost::json::serialize(boost::json::object{{"role", "tenant"}, {"app", to_json(*app)}}));
 }
 
+bool Api::has_idempotency_key(const Request& request) const {
+  if (request.method != "POST") return false;
+  auto key = request.header("idempotency-key");
+  return key && !key->empty();
+}
+
 Response Api::handle_authenticated(Request& request, std::string_view token) {
-  if (request.method == "POST") {
-    if (auto key = request.header("idempotency-key"); key && !key->empty()) {
-      if (key->size() > 256)
-        return validation_error("idempotency-key", "longer than 256 characters", "header");
-      return with_idempotency(request, token, *key);
-    }
+  if (has_idempotency_key(request)) {
+    auto key = *request.header("idempotency-key");
+    if (key.size() > 256) return validation_error("idempotency-key", "longer than 256 characters", "header");
+    return with_idempotency(request, token, key);
   }
   return router_.dispatch(request);
 }

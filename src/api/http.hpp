@@ -1,6 +1,7 @@
 #pragma once
 // Transport-independent request and response: handlers are functions from one to the other, so they are
 // testable without sockets (the Beast session converts at the edge).
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,6 +28,9 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
 };
+
+// How a handler that cannot answer at once answers later: called exactly once, from any thread.
+using Responder = std::function<void(Response)>;
 
 Response json_response(int status, std::string body);
 Response no_content();

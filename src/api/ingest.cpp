@@ -4,7 +4,8 @@
 
 namespace hookd::api {
 
-Result<store::CreatedMessage> ingest(ApiContext& ctx, PayloadValidator& validator, IngestRequest&& request) {
+Result<store::NewMessage> prepare_message(ApiContext& ctx, PayloadValidator& validator,
+                                          IngestRequest&& request) {
   auto type = ctx.store.get_event_type(request.event_type);
   if (!type) {
     if (type.error().kind == ErrorKind::not_found) {
@@ -17,7 +18,8 @@ Result<store::CreatedMessage> ingest(ApiContext& ctx, PayloadValidator& validato
   if (auto setting = ctx.store.get_setting(tenant_validation_key(request.app_id)); setting && *setting) {
     tenant_mode = parse_validation_mode(**setting);
   }
-  if (auto r = validator.check(*type, request.payload, tenant_mode, request.parsed_payload); !r) return std::unexpected(r.error());
+  if (auto r = validator.check(*type, request.payload, tenant_mode, request.parsed_payload); !r)
+    return std::unexpected(r.error());
 
   store::NewMessage out;
   Message& m = out.message;
@@ -33,7 +35,13 @@ Result<store::CreatedMessage> ingest(ApiContext& ctx, PayloadValidator& validato
   if (!endpoints) return std::unexpected(endpoints.error());
   for (const auto& e : *endpoints)
     if (endpoint_wants(e, m)) out.endpoint_ids.push_back(e.id);
-  return ctx.store.create_message(out);
+  return out;
+}
+
+Result<store::CreatedMessage> ingest(ApiContext& ctx, PayloadValidator& validator, IngestRequest&& request) {
+  auto message = prepare_message(ctx, validator, std::move(request));
+  if (!message) return std::unexpected(message.error());
+  return ctx.store.create_message(*message);
 }
 
 }  // namespace hookd::api

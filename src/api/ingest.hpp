@@ -22,6 +22,10 @@ struct IngestRequest {
   const boost::json::value* parsed_payload = nullptr;
 };
 
+// Everything before the write: the message and the endpoints it goes to, or why it is refused.
+Result<store::NewMessage> prepare_message(ApiContext& ctx, PayloadValidator& validator,
+                                          IngestRequest&& request);
+// prepare_message, then the write.
 Result<store::CreatedMessage> ingest(ApiContext& ctx, PayloadValidator& validator, IngestRequest&& request);
 
 }  // namespace hookd::api

@@ -1,5 +1,8 @@
 #include "api/router.hpp"
 
+#include <future>
+#include <memory>
+
 #include "api/errors.hpp"
 
 namespace hookd::api {
@@ -22,10 +25,25 @@ std::vector<std::string_view> split_path(std::string_view path) {
 void Router::add(std::string method, std::string pattern, Handler handler) {
   std::vector<std::string> segments;
   for (auto s : split_path(pattern)) segments.emplace_back(s);
-  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+  routes_.push_back(
+      Route{std::move(method), std::move(pattern), std::move(segments), std::move(handler), {}, {}});
 }
 
-Response Router::dispatch(const Request& request) const {
+void Router::add_async(std::string method, std::string pattern, AsyncHandler handler,
+                       InlineCheck runs_inline) {
+  add(std::move(method), std::move(pattern), {});
+  routes_.back().async_handler = std::move(handler);
+  routes_.back().runs_inline = std::move(runs_inline);
+}
+
+bool Router::runs_inline(const Request& request) const {
+  auto found = find(request);
+  const auto* route = std::get_if<0>(&found);
+  return route && route->first->runs_inline && route->first->runs_inline(request);
+}
+
+std::variant<std::pair<const Router::Route*, PathParams>, Response> Router::find(
+    const Request& request) const {
   auto parts = split_path(request.path);
   bool path_known = false;
   for (const auto& route : routes_) {
@@ -42,10 +60,30 @@ Response Router::dispatch(const Request& request) const {
     }
     if (!match) continue;
     path_known = true;
-    if (route.method == request.method) return route.handler(request, params);
+    if (route.method == request.method) return std::pair{&route, std::move(params)};
   }
   if (path_known) return error_response(405, "method_not_allowed", "this method is not allowed on this path");
   return error_response(404, "not_found", "no such route: " + request.path);
+}
+
+Response Router::dispatch(const Request& request) const {
+  auto found = find(request);
+  if (auto* answer = std::get_if<Response>(&found)) return std::move(*answer);
+  auto& [route, params] = std::get<0>(found);
+  if (route->handler) return route->handler(request, params);
+  // Shared with the responder, which may still be inside set_value when this thread wakes and returns.
+  auto answered = std::make_shared<std::promise<Response>>();
+  auto future = answered->get_future();
+  route->async_handler(request, params, [answered](Response r) { answered->set_value(std::move(r)); });
+  return future.get();
+}
+
+void Router::dispatch_async(const Request& request, Responder respond) const {
+  auto found = find(request);
+  if (auto* answer = std::get_if<Response>(&found)) return respond(std::move(*answer));
+  auto& [route, params] = std::get<0>(found);
+  if (route->handler) return respond(route->handler(request, params));
+  route->async_handler(request, params, std::move(respond));
 }
 
 std::vector<std::pair<std::string, std::string>> Router::routes() const {

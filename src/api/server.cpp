@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/asio/ssl.hpp>
@@ -39,29 +40,58 @@ bool quiet_end(const beast::error_code& ec) {
 
 struct HttpServer::Impl {
   ServerOptions options;
-  RequestHandler handler;
+  AsyncRequestHandler handler;
+  InlineCheck runs_inline;
   asio::io_context io;
   asio::thread_pool workers;
   tcp::acceptor acceptor{io};
   std::optional<asio::ssl::context> tls;
   std::uint16_t bound_port = 0;
 
-  Impl(ServerOptions o, RequestHandler h)
+  Impl(ServerOptions o, AsyncRequestHandler h, InlineCheck i)
       : options(std::move(o)),
         handler(std::move(h)),
+        runs_inline(std::move(i)),
         io(options.io_threads),
         workers(options.worker_threads) {}
 
-  awaitable<Response> handle_on_worker(Request& request) {
-    // Runs the (possibly blocking) handler on the worker pool; the session resumes on its own executor.
-    co_return co_await asio::co_spawn(
-        workers,
-        [this, &request]() -> awaitable<Response> {
-          try {
-            co_return handler(request);
-          } catch (const std::exception& e) {
-            spdlog::error("handler threw: {}", e.what());
-            co_return error_response(500, "internal", "internal server error");
+  // Where a request's answer goes: resumes the session on its own executor, once. An answer that never
+  // comes (a handler that dropped its Responder) is a 500 rather than a session that waits for ever.
+  template <class Completion>
+  struct Answer {
+    explicit Answer(Completion c) : completion(std::move(c)) {}
+    Answer(const Answer&) = delete;
+    Answer& operator=(const Answer&) = delete;
+    ~Answer() { give(error_response(500, "internal", "internal server error")); }
+    void give(Response response) {
+      if (given.exchange(true)) return;
+      auto executor = asio::get_associated_executor(completion);
+      asio::post(executor, [c = std::move(completion), r = std::move(response)]() mutable {
+        std::move(c)(std::move(r));
+      });
+    }
+    Completion completion;
+    std::atomic<bool> given{false};
+  };
+
+  awaitable<Response> handle(Request& request) {
+    // A handler that may block runs on the worker pool, the others here; either may answer later, from
+    // another thread.
+    return asio::async_initiate<decltype(use_awaitable), void(Response)>(
+        [this, &request](auto completion) {
+          auto answer = std::make_shared<Answer<decltype(completion)>>(std::move(completion));
+          auto run = [this, &request, answer] {
+            try {
+              handler(request, [answer](Response r) { answer->give(std::move(r)); });
+            } catch (const std::exception& e) {
+              spdlog::error("handler threw: {}", e.what());
+              answer->give(error_response(500, "internal", "internal server error"));
+            }
+          };
+          if (runs_inline && runs_inline(request)) {
+            run();
+          } else {
+            asio::post(workers, std::move(run));
           }
         },
         use_awaitable);
@@ -99,7 +129,7 @@ struct HttpServer::Impl {
       unsigned version = beast_request.version();
       bool keep_alive = beast_request.keep_alive();
       Request request = to_request(std::move(beast_request));
-      Response response = co_await handle_on_worker(request);
+      Response response = co_await handle(request);
       auto res = to_beast(std::move(response), version, keep_alive);
       transport.expires_after(options.idle_timeout);
       auto [wec, wbytes] = co_await http::async_write(stream, res, kTuple);
@@ -148,8 +178,14 @@ struct HttpServer::Impl {
   }
 };
 
+HttpServer::HttpServer(ServerOptions options, AsyncRequestHandler handler, InlineCheck runs_inline)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(runs_inline))) {}
+
 HttpServer::HttpServer(ServerOptions options, RequestHandler handler)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+    : HttpServer(std::move(options), AsyncRequestHandler([handler = std::move(handler)](
+                                                             Request& request, const Responder& respond) {
+                   respond(handler(request));
+                 })) {}
 
 HttpServer::~HttpServer() {
   stop();
@@ -176,8 +212,9 @@ Result<void> HttpServer::listen() {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return fail(ErrorKind::unavailable, "listen_failed",
-                "cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " + ec.message());
+    return fail(
+        ErrorKind::unavailable, "listen_failed",
+        "cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " + ec.message());
   }
   impl_->bound_port = acceptor.local_endpoint().port();
   return {};

@@ -1,7 +1,8 @@
 #pragma once
-// The HTTP server: Boost.Beast sessions on C++20 coroutines. Sessions only do I/O; each request is handed to
-// the handler on a worker pool (handlers may block on the store), then the answer is written back. One request
-// loop serves plain TCP and TLS streams alike (a template over the stream type).
+// The HTTP server: Boost.Beast sessions on C++20 coroutines. Each request is handed to the handler on a
+// worker pool (handlers may block on the store), or run on the I/O thread that read it when the handler says
+// it will not block there. The answer, given then or later from another thread, is written back by the
+// session. One request loop serves plain TCP and TLS streams alike (a template over the stream type).
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -29,10 +30,17 @@ struct ServerOptions {
 };
 
 using RequestHandler = std::function<Response(Request&)>;
+// A handler that may answer after it returns, through the Responder, from any thread (the store's writer
+// answers a message create once it is durable). The request lives until the answer.
+using AsyncRequestHandler = std::function<void(Request&, Responder)>;
+// Whether a request's handler may run on the I/O thread that read it (it will not block there); the others
+// go to the worker pool. Saves two thread hand-offs a request where it holds.
+using InlineCheck = std::function<bool(const Request&)>;
 
 class HttpServer {
  public:
   HttpServer(ServerOptions options, RequestHandler handler);
+  HttpServer(ServerOptions options, AsyncRequestHandler handler, InlineCheck runs_inline = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -308,7 +308,11 @@ int serve(ServeOptions& o) {
     return text;
   };
   api::Api api(ctx, metrics_text);
-  api::HttpServer server(server_options, [&api](api::Request& r) { return api.handle(r); });
+  api::HttpServer server(server_options,
+                         api::AsyncRequestHandler([&api](api::Request& r, api::Responder respond) {
+                           api.handle_async(r, std::move(respond));
+                         }),
+                         [&api](const api::Request& r) { return api.runs_inline(r); });
   if (auto r = server.listen(); !r) {
     fmt::print(stderr, "{}\n", r.error().detail);
     return 1;

@@ -5,8 +5,9 @@
 // - Every tenant-owned row is read and written by (app_id, id): no call reads another tenant's row by id.
 // - create_message writes the message, all its delivery rows and the idempotency record in one
 //   transaction, and returns only after that transaction is durable. The store is the delivery queue.
-// - Calls are thread-safe and blocking. Concurrent writes may be grouped into one transaction (group
-//   commit), but no call returns before its own data is committed.
+// - Calls are thread-safe and blocking (create_message_async answers through a callback instead).
+//   Concurrent writes may be grouped into one transaction (group commit), but no call returns (or answers)
+//   before its own data is committed.
 // - Times are passed in by the caller (from an injected clock), never read inside the store.
 #include <algorithm>
 #include <functional>
@@ -202,6 +203,15 @@ class Store {
 
   // Messages. get_message accepts the msg id or the producer's event_id. Lists are newest first.
   virtual Result<CreatedMessage> create_message(const NewMessage& message) = 0;
+  // create_message answered through `done` instead of by returning, for callers that must not block (the
+  // HTTP server's ingest path). `done` is called exactly once, perhaps on a store thread, after the
+  // transaction is durable; it must be quick and must not call the store. By default the call runs
+  // create_message and then `done` on the caller's thread; the SQLite store answers from its writer thread.
+  // Whether reads are served without the network (from memory or a local file): a caller on an event loop
+  // may then read without handing the call to a thread that is allowed to block.
+  virtual bool reads_are_local() const { return false; }
+  using CreateDone = std::function<void(Result<CreatedMessage>)>;
+  virtual void create_message_async(NewMessage message, CreateDone done) { done(create_message(message)); }
   virtual Result<Message> get_message(std::string_view app_id, std::string_view id_or_event_id) = 0;
   virtual Result<Page<Message>> list_messages(std::string_view app_id, const MessageFilter& filter,
                                               const PageRequest& page) = 0;

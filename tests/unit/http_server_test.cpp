@@ -1,5 +1,6 @@
 // The HTTP server's threading contract: handlers run on the server's worker threads and may block; a blocked
-// handler holds only its own worker, so the other workers keep serving other connections.
+// handler holds only its own worker, so the other workers keep serving other connections. A handler may also
+// answer later, from another thread, and one that says it will not block runs on the I/O thread.
 #include <gtest/gtest.h>
 
 #include <boost/asio.hpp>
@@ -8,7 +9,10 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "api/http.hpp"
 #include "api/server.hpp"
@@ -75,6 +79,14 @@ class HttpServerTest : public ::testing::Test {
     ASSERT_TRUE(server_->listen().has_value());
     runner_ = std::thread([this] { server_->run(); });
   }
+  void start_async(int workers, AsyncRequestHandler handler, InlineCheck runs_inline = {}) {
+    ServerOptions options;
+    options.port = 0;
+    options.worker_threads = workers;
+    server_ = std::make_unique<HttpServer>(options, std::move(handler), std::move(runs_inline));
+    ASSERT_TRUE(server_->listen().has_value());
+    runner_ = std::thread([this] { server_->run(); });
+  }
   void TearDown() override {
     if (server_) server_->stop();
     if (runner_.joinable()) runner_.join();
@@ -117,6 +129,68 @@ TEST_F(HttpServerTest, AHandlerThatThrowsAnswers500WithAnErrorCode) {
   EXPECT_EQ(status, 500);
   EXPECT_NE(body.find(R"("code":"internal")"), std::string::npos) << body;
   EXPECT_EQ(body.find("boom"), std::string::npos) << "the exception's text is not shown to clients";
+}
+
+// The answer comes from a thread of the handler's own, after the handler returned: the worker is free at
+// once, so one worker takes every request while all their answers are still to come.
+TEST_F(HttpServerTest, AnAnswerMayComeLaterFromAnotherThread) {
+  std::mutex mutex;
+  std::vector<std::pair<std::string, Responder>> pending;
+  start_async(1, [&](Request& req, Responder respond) {
+    std::lock_guard lock(mutex);
+    pending.emplace_back(req.path, std::move(respond));
+  });
+  std::vector<std::future<std::pair<int, std::string>>> answers;
+  for (int i = 0; i < 3; ++i)
+    answers.push_back(
+        std::async(std::launch::async, [this, i] { return get(port(), "/later/" + std::to_string(i)); }));
+  auto taken = [&] {
+    std::lock_guard lock(mutex);
+    return pending.size();
+  };
+  for (int i = 0; i < 20'000 && taken() < 3; ++i) std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(taken(), 3u) << "the single worker was held by a request whose answer had not come";
+  std::thread answerer([&] {
+    std::lock_guard lock(mutex);
+    for (auto& [path, respond] : pending) respond(json_response(202, path));
+  });
+  answerer.join();
+  std::set<std::string> bodies;
+  for (auto& f : answers) {
+    ASSERT_EQ(f.wait_for(kBound), std::future_status::ready);
+    auto [status, body] = f.get();
+    EXPECT_EQ(status, 202);
+    bodies.insert(body);
+  }
+  EXPECT_EQ(bodies, (std::set<std::string>{"/later/0", "/later/1", "/later/2"}));
+}
+
+// A handler that lets go of its Responder without answering costs its client a 500, not a connection that
+// waits for ever.
+TEST_F(HttpServerTest, AnAnswerNeverGivenIsA500) {
+  start_async(1, [](Request&, Responder) {});
+  auto [status, body] = get(port(), "/dropped");
+  EXPECT_EQ(status, 500);
+  EXPECT_NE(body.find(R"("code":"internal")"), std::string::npos) << body;
+}
+
+// Requests the handler says will not block run on the I/O thread: they are answered while the only worker
+// is blocked in another request.
+TEST_F(HttpServerTest, InlineRequestsAreServedWhileEveryWorkerIsBlocked) {
+  Gate gate;
+  start_async(
+      1,
+      [&](Request& req, const Responder& respond) {
+        if (req.path == "/block") gate.wait();
+        respond(json_response(200, req.path));
+      },
+      [](const Request& req) { return req.path == "/inline"; });
+  auto blocked = std::async(std::launch::async, [this] { return get(port(), "/block"); });
+  ASSERT_TRUE(gate.wait_for_waiting(1));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(get(port(), "/inline"), std::make_pair(200, std::string("/inline")));
+  gate.open();
+  ASSERT_EQ(blocked.wait_for(kBound), std::future_status::ready);
+  EXPECT_EQ(blocked.get(), std::make_pair(200, std::string("/block")));
 }
 
 }  // namespace

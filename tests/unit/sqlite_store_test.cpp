@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -348,6 +349,63 @@ TEST_F(SqliteStoreTest, AClaimRunAgainAfterItsGroupRolledBackStillTakesExpiredLe
   EXPECT_EQ(sqlite_writer_stats(*store)->regrouped, 1u);
   ASSERT_EQ(claimed.size(), 1u) << "the claim's second run did not look for expired leases";
   EXPECT_EQ(query_int("SELECT COUNT(*) FROM deliveries WHERE status = 1 AND lease_owner = 'node-alive'"), 1);
+}
+
+// create_message_async returns at once and is answered from the writer thread once its group committed:
+// while the writer is held, no answer comes and the caller is not held either; a failed create is answered
+// with its error.
+TEST_F(SqliteStoreTest, AnAsynchronousCreateIsAnsweredOnceCommittedWithoutHoldingItsCaller) {
+  auto store = open();
+  Application app = new_app("async");
+  ASSERT_TRUE(store->create_application(app));
+  const Endpoint ep = new_endpoint(app.id);
+  ASSERT_TRUE(store->create_endpoint(ep));
+  const Message first = new_message(app.id);
+  ASSERT_TRUE(store->create_message(NewMessage{first, {ep.id}, std::nullopt}));
+
+  std::atomic<bool> holding = false, release = false;
+  std::thread holder([&] {
+    EXPECT_TRUE(sqlite_run_in_writer(*store, [&]() -> Result<void> {
+      holding = true;
+      for (int i = 0; i < 10'000 && !release; ++i) std::this_thread::sleep_for(1ms);
+      return {};
+    }));
+  });
+  for (int i = 0; i < 10'000 && !holding; ++i) std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(holding);
+
+  std::mutex mutex;
+  std::vector<Result<CreatedMessage>> answers;
+  std::vector<std::thread::id> answered_on;
+  auto answer = [&](Result<CreatedMessage> r) {
+    std::lock_guard lock(mutex);
+    answers.push_back(std::move(r));
+    answered_on.push_back(std::this_thread::get_id());
+  };
+  const Message second = new_message(app.id);
+  store->create_message_async(NewMessage{second, {ep.id}, std::nullopt}, answer);
+  store->create_message_async(NewMessage{first, {ep.id}, std::nullopt}, answer);  // its id is taken
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_TRUE(answers.empty()) << "answered before the held writer committed anything";
+  }
+  release = true;
+  holder.join();
+  auto count = [&] {
+    std::lock_guard lock(mutex);
+    return answers.size();
+  };
+  for (int i = 0; i < 10'000 && count() < 2; ++i) std::this_thread::sleep_for(1ms);
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(answers.size(), 2u);
+  ASSERT_TRUE(answers[0].has_value()) << answers[0].error().detail;
+  EXPECT_EQ(answers[0]->message.id, second.id);
+  EXPECT_EQ(answers[0]->endpoint_ids, std::vector<std::string>{ep.id});
+  ASSERT_FALSE(answers[1].has_value());
+  EXPECT_EQ(answers[1].error().kind, ErrorKind::conflict);
+  for (auto id : answered_on) EXPECT_NE(id, std::this_thread::get_id());
+  EXPECT_TRUE(store->get_message(app.id, second.id).has_value());
+  EXPECT_EQ(query_int(fmt::format("SELECT COUNT(*) FROM deliveries WHERE msg_id = '{}'", second.id)), 1);
 }
 
 TEST_F(SqliteStoreTest, ReadsDoNotWaitForTheWriter) {

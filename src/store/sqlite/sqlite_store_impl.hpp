@@ -47,6 +47,8 @@ class SqliteStore final : public Store {
   Result<int> reseal_endpoint_secrets() override;
 
   Result<CreatedMessage> create_message(const NewMessage& message) override;
+  void create_message_async(NewMessage message, CreateDone done) override;
+  bool reads_are_local() const override { return true; }
   Result<Message> get_message(std::string_view app_id, std::string_view id_or_event_id) override;
   Result<Page<Message>> list_messages(std::string_view app_id, const MessageFilter& filter,
                                       const PageRequest& page) override;
@@ -111,6 +113,25 @@ class SqliteStore final : public Store {
         durability);
     if (!status) return std::unexpected(status.error());
     return std::move(*out);
+  }
+
+  // write() without waiting: `done(Result<T>)` is called on the writer thread once the job's group has
+  // committed or failed. `fn` may run more than once (see GroupCommitWriter::submit).
+  template <class F, class D>
+  void write_async(F fn, D done, Durability durability = Durability::durable) {
+    using R = std::invoke_result_t<F&, WriteTx&>;
+    auto out = std::make_shared<std::optional<R>>();
+    writer_->submit_async(
+        [fn = std::move(fn), out](WriteTx& tx) mutable -> Result<void> {
+          out->emplace(fn(tx));
+          if (!**out) return std::unexpected((*out)->error());
+          return {};
+        },
+        durability,
+        [out, done = std::move(done)](Result<void> status) mutable {
+          if (!status) return done(R(std::unexpected(std::move(status.error()))));
+          done(std::move(**out));
+        });
   }
 
   // write(), then invalidates the configuration cache: for writes of applications, event types,

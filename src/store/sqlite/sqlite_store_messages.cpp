@@ -1,6 +1,8 @@
 // Messages (with their delivery rows) and the attempt log.
 #include <fmt/format.h>
 
+#include <future>
+
 #include "store/row_mapping.hpp"
 #include "store/sqlite/sqlite_query.hpp"
 #include "store/sqlite/sqlite_store_impl.hpp"
@@ -46,73 +48,96 @@ const std::string kInsertLeasedDelivery =
 }  // namespace
 
 Result<CreatedMessage> SqliteStore::create_message(const NewMessage& input) {
-  const auto taker = lease_taker();
-  const TimePoint lease_until = taker ? taker->lease_until() : TimePoint{};
-  std::vector<ClaimedDelivery> born;  // written leased to `taker`: handed to it once committed
-  auto give_back = [&] {
-    for (const auto& b : born) taker->returned(b.delivery.endpoint_id);
-    born.clear();
+  // Shared with the callback: the writer may still be inside set_value when this thread wakes and returns.
+  auto committed = std::make_shared<std::promise<Result<CreatedMessage>>>();
+  auto future = committed->get_future();
+  create_message_async(input, [committed](Result<CreatedMessage> r) { committed->set_value(std::move(r)); });
+  return future.get();
+}
+
+void SqliteStore::create_message_async(NewMessage message, CreateDone done) {
+  // What the job and its answer share. The job may run more than once (a group SQLite rolled back by
+  // itself), so it first gives back what an earlier run reserved.
+  struct Creation {
+    NewMessage input;
+    std::shared_ptr<LeaseTaker> taker;
+    TimePoint lease_until{};
+    std::vector<ClaimedDelivery> born;  // written leased to `taker`: handed to it once committed
+    void give_back() {
+      for (const auto& b : born) taker->returned(b.delivery.endpoint_id);
+      born.clear();
+    }
   };
-  auto created = write([&](WriteTx& tx) -> Result<CreatedMessage> {
-    give_back();  // a run before this one, in a group SQLite rolled back
-    const Message& msg = input.message;
-    if (msg.event_id) {
-      auto existing = query_one<Message>(tx.db, kSelectMessageByEventId, "message not found",
-                                         read_message_row, msg.app_id, *msg.event_id);
-      if (existing) return CreatedMessage{std::move(*existing), /*existed=*/true, {}};
-      if (existing.error().kind != ErrorKind::not_found) return std::unexpected(existing.error());
-    }
-    auto app = query_one<bool>(
-        tx.db, "SELECT 1 FROM applications WHERE id = ?", "application not found",
-        [](const Statement&) { return true; }, msg.app_id);
-    if (!app) return std::unexpected(app.error());
-    auto inserted = execute(tx.db, kInsertMessage, msg.id, msg.app_id, msg.event_id, msg.event_type,
-                            msg.payload, encode_list(msg.channels), msg.created_at);
-    if (!inserted) {
-      return std::unexpected(
-          rename_conflict(inserted.error(), "conflict", fmt::format("message '{}' already exists", msg.id)));
-    }
-    CreatedMessage created{msg, false, {}};
-    for (const auto& endpoint_id : input.endpoint_ids) {
-      bool leased = false;
-      const bool reserved = taker && taker->reserve(endpoint_id);
-      const bool refused = taker && !reserved;  // no slot: the taker claims the delivery once it has one
-      if (reserved) {
-        auto written = execute(tx.db, kInsertLeasedDelivery, msg.id, msg.created_at, endpoint_id, msg.app_id,
-                               lease_until, taker->owner());
-        leased = written && *written > 0;
-        if (leased) {
-          born.push_back(ClaimedDelivery{Delivery{tx.db.last_insert_rowid(), msg.id, endpoint_id, msg.app_id,
-                                                  DeliveryStatus::sending, 0, msg.created_at, false},
-                                         msg});
-        } else {
-          taker->returned(endpoint_id);
+  auto creation = std::make_shared<Creation>();
+  creation->input = std::move(message);
+  creation->taker = lease_taker();
+  if (creation->taker) creation->lease_until = creation->taker->lease_until();
+  write_async(
+      [creation](WriteTx& tx) -> Result<CreatedMessage> {
+        auto& c = *creation;
+        c.give_back();
+        const Message& msg = c.input.message;
+        if (msg.event_id) {
+          auto existing = query_one<Message>(tx.db, kSelectMessageByEventId, "message not found",
+                                             read_message_row, msg.app_id, *msg.event_id);
+          if (existing) return CreatedMessage{std::move(*existing), /*existed=*/true, {}};
+          if (existing.error().kind != ErrorKind::not_found) return std::unexpected(existing.error());
         }
-        if (!written) return std::unexpected(written.error());
-      }
-      if (!leased) {
-        auto written =
-            execute(tx.db, kInsertPendingDelivery, msg.id, msg.created_at, endpoint_id, msg.app_id);
-        if (!written) return std::unexpected(written.error());
-        if (*written == 0) continue;  // not an endpoint of this application
-        if (!refused) tx.added_due_work = true;
-      }
-      created.endpoint_ids.push_back(endpoint_id);
-    }
-    if (input.idempotency) {
-      if (auto r = put_idempotency_record(tx.db, *input.idempotency); !r) return std::unexpected(r.error());
-    }
-    return created;
-  });
-  if (!created) {
-    give_back();
-    return created;
-  }
-  if (!born.empty()) {
-    lease_granted(lease_until);
-    taker->handed(std::move(born));
-  }
-  return created;
+        auto app = query_one<bool>(
+            tx.db, "SELECT 1 FROM applications WHERE id = ?", "application not found",
+            [](const Statement&) { return true; }, msg.app_id);
+        if (!app) return std::unexpected(app.error());
+        auto inserted = execute(tx.db, kInsertMessage, msg.id, msg.app_id, msg.event_id, msg.event_type,
+                                msg.payload, encode_list(msg.channels), msg.created_at);
+        if (!inserted) {
+          return std::unexpected(rename_conflict(inserted.error(), "conflict",
+                                                 fmt::format("message '{}' already exists", msg.id)));
+        }
+        CreatedMessage created{msg, false, {}};
+        for (const auto& endpoint_id : c.input.endpoint_ids) {
+          bool leased = false;
+          const bool reserved = c.taker && c.taker->reserve(endpoint_id);
+          const bool refused =
+              c.taker && !reserved;  // no slot: the taker claims the delivery once it has one
+          if (reserved) {
+            auto written = execute(tx.db, kInsertLeasedDelivery, msg.id, msg.created_at, endpoint_id,
+                                   msg.app_id, c.lease_until, c.taker->owner());
+            leased = written && *written > 0;
+            if (leased) {
+              c.born.push_back(
+                  ClaimedDelivery{Delivery{tx.db.last_insert_rowid(), msg.id, endpoint_id, msg.app_id,
+                                           DeliveryStatus::sending, 0, msg.created_at, false},
+                                  msg});
+            } else {
+              c.taker->returned(endpoint_id);
+            }
+            if (!written) return std::unexpected(written.error());
+          }
+          if (!leased) {
+            auto written =
+                execute(tx.db, kInsertPendingDelivery, msg.id, msg.created_at, endpoint_id, msg.app_id);
+            if (!written) return std::unexpected(written.error());
+            if (*written == 0) continue;  // not an endpoint of this application
+            if (!refused) tx.added_due_work = true;
+          }
+          created.endpoint_ids.push_back(endpoint_id);
+        }
+        if (c.input.idempotency) {
+          if (auto r = put_idempotency_record(tx.db, *c.input.idempotency); !r)
+            return std::unexpected(r.error());
+        }
+        return created;
+      },
+      [this, creation, done = std::move(done)](Result<CreatedMessage> created) {
+        auto& c = *creation;
+        if (!created) {
+          c.give_back();
+        } else if (!c.born.empty()) {
+          lease_granted(c.lease_until);
+          c.taker->handed(std::move(c.born));
+        }
+        done(std::move(created));
+      });
 }
 
 Result<Message> SqliteStore::get_message(std::string_view app_id, std::string_view id_or_event_id) {

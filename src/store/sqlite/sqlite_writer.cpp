@@ -28,29 +28,39 @@ GroupCommitWriter::~GroupCommitWriter() {
   thread_.join();
 }
 
-std::future<Result<void>> GroupCommitWriter::enqueue(WriteJob job, Durability durability) {
+void GroupCommitWriter::enqueue(WriteJob job, Durability durability, WriteDone done) {
   auto task = std::make_unique<Task>();
   task->job = std::move(job);
   task->durability = durability;
-  auto future = task->done.get_future();
+  task->done = std::move(done);
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) {
-      task->done.set_value(fail(ErrorKind::unavailable, "store_unavailable", "the store is shutting down"));
-      return future;
+    if (!stopping_) {
+      queue_.push_back(std::move(task));
+      task = nullptr;
     }
-    queue_.push_back(std::move(task));
+  }
+  if (task) {
+    task->done(fail(ErrorKind::unavailable, "store_unavailable", "the store is shutting down"));
+    return;
   }
   wake_.notify_one();
-  return future;
 }
 
 Result<void> GroupCommitWriter::submit(WriteJob job, Durability durability) {
-  return enqueue(std::move(job), durability).get();
+  // Shared with the callback: the writer may still be inside set_value when this thread wakes and returns.
+  auto committed = std::make_shared<std::promise<Result<void>>>();
+  auto future = committed->get_future();
+  enqueue(std::move(job), durability, [committed](Result<void> r) { committed->set_value(std::move(r)); });
+  return future.get();
 }
 
 void GroupCommitWriter::submit_detached(WriteJob job) {
-  (void)enqueue(std::move(job), Durability::durable);
+  enqueue(std::move(job), Durability::durable, [](Result<void>) {});
+}
+
+void GroupCommitWriter::submit_async(WriteJob job, Durability durability, WriteDone done) {
+  enqueue(std::move(job), durability, std::move(done));
 }
 
 // Outside a transaction only: the setting applies to the next COMMIT. In WAL mode a later fsync of the WAL
@@ -101,7 +111,7 @@ void GroupCommitWriter::run_batch(std::deque<std::unique_ptr<Task>>& batch) {
     bool any_durable = std::any_of(batch.begin(), batch.end(),
                                    [](const auto& t) { return t->durability == Durability::durable; });
     if (auto r = set_synchronous(any_durable); !r) {
-      for (auto& task : batch) task->done.set_value(std::unexpected(r.error()));
+      for (auto& task : batch) task->done(std::unexpected(r.error()));
       return;
     }
   }
@@ -122,7 +132,7 @@ void GroupCommitWriter::run_batch(std::deque<std::unique_ptr<Task>>& batch) {
 GroupCommitWriter::GroupEnd GroupCommitWriter::run_group(std::deque<std::unique_ptr<Task>>& batch,
                                                          bool savepoints) {
   auto answer_all = [&](const Error& error) {
-    for (auto& task : batch) task->done.set_value(std::unexpected(error));
+    for (auto& task : batch) task->done(std::unexpected(error));
     return GroupEnd::answered;
   };
   auto tx = Transaction::begin(db_, /*immediate=*/true);
@@ -150,7 +160,7 @@ GroupCommitWriter::GroupEnd GroupCommitWriter::run_group(std::deque<std::unique_
       Result<void> own = task.result ? Result<void>(fail(ErrorKind::unavailable, "store_unavailable",
                                                          "the transaction was rolled back by SQLite"))
                                      : task.result;
-      task.done.set_value(std::move(own));
+      task.done(std::move(own));
       batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(i));
       {
         std::lock_guard lock(mutex_);
@@ -169,7 +179,7 @@ GroupCommitWriter::GroupEnd GroupCommitWriter::run_group(std::deque<std::unique_
     } else if (!task.result) {
       tx->rollback();  // undoes the failed job, and with it the whole group
       if (batch.size() > 1) return GroupEnd::job_failed;
-      task.done.set_value(std::move(task.result));  // alone in its group: nothing else to keep
+      task.done(std::move(task.result));  // alone in its group: nothing else to keep
       return GroupEnd::answered;
     }
   }
@@ -187,7 +197,7 @@ GroupCommitWriter::GroupEnd GroupCommitWriter::run_group(std::deque<std::unique_
     if (wake) listener = listener_;
   }
   if (listener) listener();
-  for (auto& task : batch) task->done.set_value(std::move(task->result));
+  for (auto& task : batch) task->done(std::move(task->result));
   return GroupEnd::committed;
 }
 

@@ -27,6 +27,7 @@ struct WriteTx {
 };
 
 using WriteJob = std::function<Result<void>(WriteTx&)>;
+using WriteDone = std::function<void(Result<void>)>;
 
 // Whether the caller's answer waits for the fsync. `durable` (the default) commits under the store's
 // synchronous setting. `volatile_ok` is for jobs whose loss in a power cut changes nothing a caller was
@@ -50,6 +51,10 @@ class GroupCommitWriter {
   Result<void> submit(WriteJob job, Durability durability = Durability::durable);
   // The same without waiting (housekeeping nobody waits for).
   void submit_detached(WriteJob job);
+  // The same, answered by calling `done` on the writer thread once the job's group has committed (or failed):
+  // a caller that must not block hears of its commit without a thread parked on a future. `done` must be
+  // quick and must not wait on the store; it runs exactly once.
+  void submit_async(WriteJob job, Durability durability, WriteDone done);
 
   // Called on the writer thread after a COMMIT that included a job with added_due_work.
   void set_work_listener(std::function<void()> listener);
@@ -58,13 +63,13 @@ class GroupCommitWriter {
  private:
   struct Task {
     WriteJob job;
-    std::promise<Result<void>> done;
+    WriteDone done;  // called once, on the writer thread (or by enqueue when stopping)
     Result<void> result;
     bool added_due_work = false;
     Durability durability = Durability::durable;
   };
 
-  std::future<Result<void>> enqueue(WriteJob job, Durability durability);
+  void enqueue(WriteJob job, Durability durability, WriteDone done);
   Result<void> set_synchronous(bool full);
   void run();
   void run_batch(std::deque<std::unique_ptr<Task>>& batch);
