@@ -110,7 +110,7 @@ class ApiAsyncTest : public ::testing::Test {
   std::optional<Api> api_;
 };
 
-TEST_F(ApiAsyncTest, OnlyAMessageCreateThatWaitsForNothingRunsInline) {
+TEST_F(ApiAsyncTest, OnlyAMessageOrEventCreateThatWaitsForNothingRunsInline) {
   const std::string create = "/api/v1/app/salon/msg";
   EXPECT_TRUE(api_->runs_inline(authorized("POST", create)));
   Request waiting = authorized("POST", create);
@@ -119,6 +119,10 @@ TEST_F(ApiAsyncTest, OnlyAMessageCreateThatWaitsForNothingRunsInline) {
   Request keyed = authorized("POST", create);
   keyed.headers["idempotency-key"] = "k1";
   EXPECT_FALSE(api_->runs_inline(keyed));
+  EXPECT_TRUE(api_->runs_inline(authorized("POST", "/api/v1/events")));  // the native producer API
+  Request waiting_event = authorized("POST", "/api/v1/events");
+  waiting_event.query.emplace_back("wait", "5");
+  EXPECT_FALSE(api_->runs_inline(waiting_event));
   EXPECT_FALSE(api_->runs_inline(authorized("GET", create)));
   EXPECT_FALSE(api_->runs_inline(authorized("POST", "/api/v1/app")));
   EXPECT_FALSE(api_->runs_inline(authorized("GET", "/api/v1/health")));
@@ -157,6 +161,24 @@ TEST_F(ApiAsyncTest, AMessageCreateAnswersAfterItsCommitWithoutHoldingItsThread)
   api_->handle_async(unknown, [&](Response resp) { refused = std::move(resp); });
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 422);
+}
+
+// The native event API answers the same way, and a repeated event id answers 200 with the first message.
+TEST_F(ApiAsyncTest, AnEventIsAnsweredOnceCommittedAndARepeatWith200) {
+  auto post = [&](const std::string& body) {
+    Request r = authorized("POST", "/api/v1/events", body);
+    std::promise<Response> answered;
+    auto answer = answered.get_future();
+    api_->handle_async(r, [&](Response resp) { answered.set_value(std::move(resp)); });
+    EXPECT_EQ(answer.wait_for(20s), std::future_status::ready);
+    return answer.get();
+  };
+  const std::string event = R"({"type":"booking.created","tenant_id":"salon","id":"evt_1","data":{"n":1}})";
+  Response first = post(event);
+  EXPECT_EQ(first.status, 202) << first.body;
+  Response again = post(event);
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(post(R"({"type":"booking.created","tenant_id":"nobody","data":{}})").status, 404);
 }
 
 }  // namespace
