@@ -55,19 +55,7 @@ void create_event(ApiContext& ctx, const Request& req, const Responder& respond)
   IngestRequest in{app->id, *type->value, std::move(envelope), event_id, std::nullopt, std::nullopt, now};
   auto message = prepare_message(ctx, ctx.validator, std::move(in));
   if (!message) return respond(to_response(message.error()));
-  if (!*wait) {
-    return ctx.store.create_message_async(
-        std::move(*message),
-        [respond](Result<store::CreatedMessage> created) { respond(event_response(created)); });
-  }
-  auto created = ctx.store.create_message(*message);
-  Response response = event_response(created);
-  if (response.status == 202) {
-    response.body =
-        append_raw_member(std::move(response.body), "outcomes",
-                          wait_for_outcomes(ctx, created->message, created->endpoint_ids, **wait));
-  }
-  respond(std::move(response));
+  write_and_answer(ctx, std::move(*message), *wait, event_response, respond);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "api/ingest.hpp"
 
+#include "api/json_mapping.hpp"
+#include "api/wait_outcomes.hpp"
 #include "core/filter.hpp"
 
 namespace hookd::api {
@@ -36,6 +38,22 @@ Result<store::NewMessage> prepare_message(ApiContext& ctx, PayloadValidator& val
   for (const auto& e : *endpoints)
     if (endpoint_wants(e, m)) out.endpoint_ids.push_back(e.id);
   return out;
+}
+
+void write_and_answer(ApiContext& ctx, store::NewMessage message, std::optional<Millis> wait,
+                      CreatedAnswer answer, const Responder& respond) {
+  if (!wait) {
+    return ctx.store.create_message_async(
+        std::move(message),
+        [answer, respond](Result<store::CreatedMessage> created) { respond(answer(created)); });
+  }
+  auto created = ctx.store.create_message(message);
+  Response response = answer(created);
+  if (response.status == 202) {
+    response.body = append_raw_member(std::move(response.body), "outcomes",
+                                      wait_for_outcomes(ctx, created->message, created->endpoint_ids, *wait));
+  }
+  respond(std::move(response));
 }
 
 Result<store::CreatedMessage> ingest(ApiContext& ctx, PayloadValidator& validator, IngestRequest&& request) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "api/context.hpp"
+#include "api/http.hpp"
 #include "api/payload_validation.hpp"
 
 namespace hookd::api {
@@ -25,6 +26,12 @@ struct IngestRequest {
 // Everything before the write: the message and the endpoints it goes to, or why it is refused.
 Result<store::NewMessage> prepare_message(ApiContext& ctx, PayloadValidator& validator,
                                           IngestRequest&& request);
+// Writes a prepared message and answers with `answer(created)`. Without `wait`, from the store's thread
+// once the message is durable: the caller's thread is not held. With it, on this thread, after the commit
+// and the outcomes of its deliveries (or the end of the wait), added to a 202 answer as `outcomes`.
+using CreatedAnswer = Response (*)(const Result<store::CreatedMessage>&);
+void write_and_answer(ApiContext& ctx, store::NewMessage message, std::optional<Millis> wait,
+                      CreatedAnswer answer, const Responder& respond);
 // prepare_message, then the write.
 Result<store::CreatedMessage> ingest(ApiContext& ctx, PayloadValidator& validator, IngestRequest&& request);
 

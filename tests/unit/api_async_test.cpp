@@ -14,6 +14,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/secrets.hpp"
+#include "held_writer.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "test_dir.hpp"
 
@@ -131,16 +132,8 @@ TEST_F(ApiAsyncTest, OnlyAMessageOrEventCreateThatWaitsForNothingRunsInline) {
 // The writer is held: the create returns without an answer (its thread is free), and answers 202 with the
 // message once the writer commits it.
 TEST_F(ApiAsyncTest, AMessageCreateAnswersAfterItsCommitWithoutHoldingItsThread) {
-  std::atomic<bool> holding = false, release = false;
-  std::thread holder([&] {
-    EXPECT_TRUE(store::sqlite_run_in_writer(*store_, [&]() -> Result<void> {
-      holding = true;
-      for (int i = 0; i < 10'000 && !release; ++i) std::this_thread::sleep_for(1ms);
-      return {};
-    }));
-  });
-  for (int i = 0; i < 10'000 && !holding; ++i) std::this_thread::sleep_for(1ms);
-  ASSERT_TRUE(holding);
+  test_support::HeldWriter held(*store_);
+  ASSERT_TRUE(held.holding());
 
   Request create =
       authorized("POST", "/api/v1/app/salon/msg", R"({"eventType":"booking.created","payload":{"n":1}})");
@@ -148,8 +141,7 @@ TEST_F(ApiAsyncTest, AMessageCreateAnswersAfterItsCommitWithoutHoldingItsThread)
   auto answer = answered.get_future();
   api_->handle_async(create, [&](Response r) { answered.set_value(std::move(r)); });
   EXPECT_EQ(answer.wait_for(50ms), std::future_status::timeout) << "answered before the commit";
-  release = true;
-  holder.join();
+  EXPECT_TRUE(held.release());
   ASSERT_EQ(answer.wait_for(20s), std::future_status::ready);
   Response r = answer.get();
   EXPECT_EQ(r.status, 202) << r.body;

@@ -18,6 +18,7 @@
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "held_writer.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/sqlite/sqlite_migrations.hpp"
 #include "store/sqlite/sqlite_writer.hpp"
@@ -319,16 +320,8 @@ TEST_F(SqliteStoreTest, AClaimRunAgainAfterItsGroupRolledBackStillTakesExpiredLe
     for (int i = 0; i < 10'000 && queued() < n; ++i) std::this_thread::sleep_for(1ms);
     return queued() >= n;
   };
-  std::atomic<bool> holding = false, release = false;
-  std::thread holder([&] {
-    EXPECT_TRUE(sqlite_run_in_writer(*store, [&]() -> Result<void> {
-      holding = true;
-      for (int i = 0; i < 10'000 && !release; ++i) std::this_thread::sleep_for(1ms);
-      return {};
-    }));
-  });
-  for (int i = 0; i < 10'000 && !holding; ++i) std::this_thread::sleep_for(1ms);
-  ASSERT_TRUE(holding);
+  test_support::HeldWriter held(*store);
+  ASSERT_TRUE(held.holding());
   std::vector<ClaimedDelivery> claimed;
   std::thread claimer([&] {
     ClaimOptions options;
@@ -340,8 +333,7 @@ TEST_F(SqliteStoreTest, AClaimRunAgainAfterItsGroupRolledBackStillTakesExpiredLe
   std::thread failing(
       [&] { failed = !sqlite_exec_in_writer(*store, "INSERT INTO no_such_table VALUES (1)"); });
   EXPECT_TRUE(wait_queued(2));
-  release = true;
-  holder.join();
+  EXPECT_TRUE(held.release());
   claimer.join();
   failing.join();
 
@@ -363,16 +355,8 @@ TEST_F(SqliteStoreTest, AnAsynchronousCreateIsAnsweredOnceCommittedWithoutHoldin
   const Message first = new_message(app.id);
   ASSERT_TRUE(store->create_message(NewMessage{first, {ep.id}, std::nullopt}));
 
-  std::atomic<bool> holding = false, release = false;
-  std::thread holder([&] {
-    EXPECT_TRUE(sqlite_run_in_writer(*store, [&]() -> Result<void> {
-      holding = true;
-      for (int i = 0; i < 10'000 && !release; ++i) std::this_thread::sleep_for(1ms);
-      return {};
-    }));
-  });
-  for (int i = 0; i < 10'000 && !holding; ++i) std::this_thread::sleep_for(1ms);
-  ASSERT_TRUE(holding);
+  test_support::HeldWriter held(*store);
+  ASSERT_TRUE(held.holding());
 
   std::mutex mutex;
   std::vector<Result<CreatedMessage>> answers;
@@ -389,8 +373,7 @@ TEST_F(SqliteStoreTest, AnAsynchronousCreateIsAnsweredOnceCommittedWithoutHoldin
     std::lock_guard lock(mutex);
     EXPECT_TRUE(answers.empty()) << "answered before the held writer committed anything";
   }
-  release = true;
-  holder.join();
+  EXPECT_TRUE(held.release());
   auto count = [&] {
     std::lock_guard lock(mutex);
     return answers.size();
@@ -508,22 +491,20 @@ TEST(SqliteWriter, AFailedJobIsUndoneAloneAndItsGroupCommits) {
       };
     };
     // The first job holds the writer until three more are queued, so those three form one group.
-    std::atomic<bool> holding = false, release = false;
-    std::thread holder([&] {
-      EXPECT_TRUE(writer.submit([&](sqlite::WriteTx&) -> Result<void> {
-        holding = true;
-        for (int i = 0; i < 10'000 && !release; ++i) std::this_thread::sleep_for(1ms);
-        return {};
-      }));
+    test_support::HeldWriter held([&](const test_support::HeldWriter::Hold& hold) {
+      return writer
+          .submit([&](sqlite::WriteTx&) -> Result<void> {
+            hold();
+            return {};
+          })
+          .has_value();
     });
-    for (int i = 0; i < 10'000 && !holding; ++i) std::this_thread::sleep_for(1ms);
-    ASSERT_TRUE(holding);
+    ASSERT_TRUE(held.holding());
     std::atomic<int> runs1 = 0, runs2 = 0, runs3 = 0, runs4 = 0, runs5 = 0;
     writer.submit_detached(insert(1, false, runs1));
     writer.submit_detached(insert(2, true, runs2));
     writer.submit_detached(insert(3, false, runs3));
-    release = true;
-    holder.join();
+    EXPECT_TRUE(held.release());
     ASSERT_TRUE(writer.submit(insert(4, false, runs4)));  // after the group above (FIFO)
     EXPECT_EQ(writer.stats().regrouped, 1u);
     EXPECT_EQ(runs1.load(), 2) << "ran without savepoints, then again with one";
