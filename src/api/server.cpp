@@ -8,6 +8,8 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
 #include <boost/beast/ssl.hpp>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -57,12 +59,25 @@ struct HttpServer::Impl {
 
   // Where a request's answer goes: resumes the session on its own executor, once. An answer that never
   // comes (a handler that dropped its Responder) is a 500 rather than a session that waits for ever.
+  // Answers not yet let go of (their Responders may be held by the store's writer): the io_context they
+  // post to must outlive them, so the destructor waits for none to be left.
+  std::mutex answers_mutex;
+  std::condition_variable answers_gone;
+  std::size_t answers_out = 0;
+
   template <class Completion>
   struct Answer {
-    explicit Answer(Completion c) : completion(std::move(c)) {}
+    Answer(Impl& server, Completion c) : owner(server), completion(std::move(c)) {
+      std::lock_guard lock(owner.answers_mutex);
+      ++owner.answers_out;
+    }
     Answer(const Answer&) = delete;
     Answer& operator=(const Answer&) = delete;
-    ~Answer() { give(error_response(500, "internal", "internal server error")); }
+    ~Answer() {
+      give(error_response(500, "internal", "internal server error"));
+      std::lock_guard lock(owner.answers_mutex);
+      if (--owner.answers_out == 0) owner.answers_gone.notify_all();
+    }
     void give(Response response) {
       if (given.exchange(true)) return;
       auto executor = asio::get_associated_executor(completion);
@@ -70,6 +85,7 @@ struct HttpServer::Impl {
         std::move(c)(std::move(r));
       });
     }
+    Impl& owner;
     Completion completion;
     std::atomic<bool> given{false};
   };
@@ -79,7 +95,7 @@ struct HttpServer::Impl {
     // another thread.
     return asio::async_initiate<decltype(use_awaitable), void(Response)>(
         [this, &request](auto completion) {
-          auto answer = std::make_shared<Answer<decltype(completion)>>(std::move(completion));
+          auto answer = std::make_shared<Answer<decltype(completion)>>(*this, std::move(completion));
           auto run = [this, &request, answer] {
             try {
               handler(request, [answer](Response r) { answer->give(std::move(r)); });
@@ -190,6 +206,8 @@ HttpServer::HttpServer(ServerOptions options, RequestHandler handler)
 HttpServer::~HttpServer() {
   stop();
   impl_->workers.join();
+  std::unique_lock lock(impl_->answers_mutex);
+  impl_->answers_gone.wait(lock, [this] { return impl_->answers_out == 0; });
 }
 
 Result<void> HttpServer::listen() {

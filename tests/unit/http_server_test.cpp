@@ -3,6 +3,7 @@
 // answer later, from another thread, and one that says it will not block runs on the I/O thread.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <chrono>
@@ -87,9 +88,11 @@ class HttpServerTest : public ::testing::Test {
     ASSERT_TRUE(server_->listen().has_value());
     runner_ = std::thread([this] { server_->run(); });
   }
-  void TearDown() override {
+  void TearDown() override { destroy(); }
+  void destroy() {
     if (server_) server_->stop();
     if (runner_.joinable()) runner_.join();
+    server_.reset();
   }
   std::uint16_t port() const { return server_->port(); }
 
@@ -191,6 +194,42 @@ TEST_F(HttpServerTest, InlineRequestsAreServedWhileEveryWorkerIsBlocked) {
   gate.open();
   ASSERT_EQ(blocked.wait_for(kBound), std::future_status::ready);
   EXPECT_EQ(blocked.get(), std::make_pair(200, std::string("/block")));
+}
+
+// A server stopped and destroyed while another thread still holds an answer to give waits for that answer:
+// the answer posts to the server's io_context, which must outlive it (AddressSanitizer checks the rest).
+TEST_F(HttpServerTest, DestroyingTheServerWaitsForAnswersStillHeldElsewhere) {
+  std::mutex mutex;
+  Responder held;
+  start_async(1, [&](Request&, Responder respond) {
+    std::lock_guard lock(mutex);
+    held = std::move(respond);
+  });
+  auto client = std::async(std::launch::async, [this] {
+    try {
+      return get(port(), "/held").first;
+    } catch (const std::exception&) {
+      return 0;  // the connection closed with the server
+    }
+  });
+  auto taken = [&] {
+    std::lock_guard lock(mutex);
+    return static_cast<bool>(held);
+  };
+  for (int i = 0; i < 20'000 && !taken(); ++i) std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(taken());
+  std::atomic<bool> answered = false;
+  std::thread answerer([&] {
+    std::this_thread::sleep_for(200ms);
+    std::lock_guard lock(mutex);
+    answered = true;
+    held(json_response(200, "late"));
+    held = nullptr;
+  });
+  destroy();
+  EXPECT_TRUE(answered.load()) << "the server was destroyed while an answer to it was still held";
+  answerer.join();
+  ASSERT_EQ(client.wait_for(kBound), std::future_status::ready);
 }
 
 }  // namespace
