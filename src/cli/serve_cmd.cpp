@@ -136,6 +136,29 @@ Result<std::string> admin_token_hash(store::Store& store, const std::string& giv
   return hash;
 }
 
+// The SQLite writer's group commits, in Prometheus text format.
+std::string render_writer_metrics(const store::SqliteWriterStats& writer) {
+  // Jobs over commits is the group-commit batch size: what each fsync and WAL write is shared by.
+  std::string text = "# TYPE hookd_store_commits_total counter\n";
+  text += fmt::format("hookd_store_commits_total {}\n", writer.batches);
+  text += "# TYPE hookd_store_committed_jobs_total counter\n";
+  text += fmt::format("hookd_store_committed_jobs_total {}\n", writer.jobs);
+  text += "# TYPE hookd_store_queued_jobs gauge\n";
+  text += fmt::format("hookd_store_queued_jobs {}\n", writer.queued);
+  // What callers waited on the disk: the COMMIT (and fsync) of each group holding a durable write.
+  text += "# TYPE hookd_store_durable_commit_seconds histogram\n";
+  const auto& bounds = store::SqliteWriterStats::kCommitBucketsUs;
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < writer.durable_commit_us_buckets.size(); ++i) {
+    cumulative += writer.durable_commit_us_buckets[i];
+    std::string le = i < bounds.size() ? fmt::format("{}", bounds[i] / 1e6) : "+Inf";
+    text += fmt::format("hookd_store_durable_commit_seconds_bucket{{le=\"{}\"}} {}\n", le, cumulative);
+  }
+  text += fmt::format("hookd_store_durable_commit_seconds_sum {}\n", writer.durable_commit_us_sum / 1e6);
+  text += fmt::format("hookd_store_durable_commit_seconds_count {}\n", cumulative);
+  return text;
+}
+
 int serve(ServeOptions& o) {
   SignalWaiter signals;
   spdlog::set_level(spdlog::level::from_str(o.log_level));
@@ -294,15 +317,7 @@ int serve(ServeOptions& o) {
     }
     text += "# TYPE hookd_payload_validation_warnings_total counter\n";
     text += fmt::format("hookd_payload_validation_warnings_total {}\n", validator.warnings());
-    if (auto writer = store::sqlite_writer_stats(*store)) {
-      // Jobs over commits is the group-commit batch size: what each fsync and WAL write is shared by.
-      text += "# TYPE hookd_store_commits_total counter\n";
-      text += fmt::format("hookd_store_commits_total {}\n", writer->batches);
-      text += "# TYPE hookd_store_committed_jobs_total counter\n";
-      text += fmt::format("hookd_store_committed_jobs_total {}\n", writer->jobs);
-      text += "# TYPE hookd_store_queued_jobs gauge\n";
-      text += fmt::format("hookd_store_queued_jobs {}\n", writer->queued);
-    }
+    if (auto writer = store::sqlite_writer_stats(*store)) text += render_writer_metrics(*writer);
     text += render_retention_metrics(retention_worker.totals());
     text += delivery::render_queue_metrics(*store, clock.now());
     return text;

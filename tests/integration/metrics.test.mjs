@@ -63,6 +63,12 @@ test('metrics: ingest outcomes, oldest pending age, failing endpoints and attemp
     assert.ok(commits >= 1);
     assert.ok(sample(m, 'hookd_store_committed_jobs_total') >= Math.max(commits, 71));
     assert.ok(sample(m, 'hookd_store_queued_jobs') >= 0);
+    // Each message's group waited for a durable COMMIT, timed in the histogram (buckets cumulative).
+    const durable = sample(m, 'hookd_store_durable_commit_seconds_count');
+    assert.ok(durable >= 1 && durable <= commits);
+    assert.equal(sample(m, 'hookd_store_durable_commit_seconds_bucket{le="+Inf"}'), durable);
+    assert.ok(sample(m, 'hookd_store_durable_commit_seconds_bucket{le="0.00025"}') <= sample(m, 'hookd_store_durable_commit_seconds_bucket{le="0.25"}'));
+    assert.ok(sample(m, 'hookd_store_durable_commit_seconds_sum') > 0);
 
     // The age keeps growing while the deliveries wait.
     const age = sample(m, 'hookd_oldest_pending_age_seconds');

@@ -1,4 +1,5 @@
 #pragma once
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -23,6 +24,12 @@ struct SqliteWriterStats {
   std::uint64_t rerun = 0;          // jobs queued again because SQLite rolled back their whole group
   std::uint64_t regrouped = 0;      // groups run again with a savepoint a job, after one of their jobs failed
   std::uint64_t queued = 0;         // jobs waiting for a group now
+  // How long the COMMIT of a group with a durable job took (its fsync, under --sync full): the time every
+  // caller of that group waited on the disk. Per bucket (not cumulative), with the count and sum.
+  static constexpr std::array<std::uint64_t, 10> kCommitBucketsUs{250,    500,    1'000,  2'000,   5'000,
+                                                                  10'000, 25'000, 50'000, 100'000, 250'000};
+  std::array<std::uint64_t, kCommitBucketsUs.size() + 1> durable_commit_us_buckets{};  // the last: +Inf
+  std::uint64_t durable_commit_us_sum = 0;
 };
 // nullopt when `store` is not an SQLite store.
 std::optional<SqliteWriterStats> sqlite_writer_stats(Store& store);

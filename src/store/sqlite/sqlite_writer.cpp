@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <optional>
 
@@ -183,10 +184,16 @@ GroupCommitWriter::GroupEnd GroupCommitWriter::run_group(std::deque<std::unique_
       return GroupEnd::answered;
     }
   }
+  const auto commit_began = std::chrono::steady_clock::now();
   if (auto committed = tx->commit(); !committed) {
     // Nothing of the group is written; SQLITE_FULL / IOERR arrive here as unavailable.
     return answer_all(committed.error());
   }
+  const auto commit_us = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - commit_began)
+          .count());
+  const bool durable = std::any_of(batch.begin(), batch.end(),
+                                   [](const auto& t) { return t->durability == Durability::durable; });
   std::function<void()> listener;
   bool wake = std::any_of(batch.begin(), batch.end(), [](const auto& t) { return t->added_due_work; });
   {
@@ -194,6 +201,12 @@ GroupCommitWriter::GroupEnd GroupCommitWriter::run_group(std::deque<std::unique_
     ++stats_.batches;
     stats_.jobs += batch.size();
     stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, batch.size());
+    if (durable) {
+      const auto& bounds = WriterStats::kCommitBucketsUs;
+      auto bucket = std::lower_bound(bounds.begin(), bounds.end(), commit_us) - bounds.begin();
+      ++stats_.durable_commit_us_buckets[static_cast<std::size_t>(bucket)];
+      stats_.durable_commit_us_sum += commit_us;
+    }
     if (wake) listener = listener_;
   }
   if (listener) listener();
