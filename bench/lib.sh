@@ -100,7 +100,8 @@ stop_hookd() {
 }
 api() { curl -sf -H "authorization: Bearer $TOKEN" -H "content-type: application/json" -X "$1" \
   "http://127.0.0.1:$HOOKD_PORT$2" ${3:+-d "$3"}; }
-metric() { curl -sf "http://127.0.0.1:$HOOKD_PORT/metrics" | awk -v n="$1" '$1 == n {print $2; exit}'; }
+# awk reads to the end: leaving early would fail curl with a broken pipe (exit 23), and pipefail with it.
+metric() { curl -sf "http://127.0.0.1:$HOOKD_PORT/metrics" | awk -v n="$1" '$1 == n && v == "" {v = $2} END {print v}'; }
 
 # CPU seconds (utime + stime) and peak RSS (VmHWM, KiB) of a live process.
 cpu_seconds() { awk -v t="$CLK_TCK" '{ sub(/^.*\) /, ""); print ($12 + $13) / t }' "/proc/$1/stat"; }
