@@ -57,14 +57,14 @@ struct HttpServer::Impl {
         io(options.io_threads),
         workers(options.worker_threads) {}
 
-  // Where a request's answer goes: resumes the session on its own executor, once. An answer that never
-  // comes (a handler that dropped its Responder) is a 500 rather than a session that waits for ever.
   // Answers not yet let go of (their Responders may be held by the store's writer): the io_context they
   // post to must outlive them, so the destructor waits for none to be left.
   std::mutex answers_mutex;
   std::condition_variable answers_gone;
   std::size_t answers_out = 0;
 
+  // Where a request's answer goes: resumes the session on its own executor, once. An answer that never
+  // comes (a handler that dropped its Responder) is a 500 rather than a session that waits for ever.
   template <class Completion>
   struct Answer {
     Answer(Impl& server, Completion c) : owner(server), completion(std::move(c)) {
