@@ -1,9 +1,7 @@
 #include "api/router.hpp"
 
-#include <future>
-#include <memory>
-
 #include "api/errors.hpp"
+#include "core/await_callback.hpp"
 
 namespace hookd::api {
 
@@ -71,11 +69,7 @@ Response Router::dispatch(const Request& request) const {
   if (auto* answer = std::get_if<Response>(&found)) return std::move(*answer);
   auto& [route, params] = std::get<0>(found);
   if (route->handler) return route->handler(request, params);
-  // Shared with the responder, which may still be inside set_value when this thread wakes and returns.
-  auto answered = std::make_shared<std::promise<Response>>();
-  auto future = answered->get_future();
-  route->async_handler(request, params, [answered](Response r) { answered->set_value(std::move(r)); });
-  return future.get();
+  return await_callback<Response>([&](auto done) { route->async_handler(request, params, std::move(done)); });
 }
 
 void Router::dispatch_async(const Request& request, Responder respond) const {

@@ -1,8 +1,7 @@
 // Messages (with their delivery rows) and the attempt log.
 #include <fmt/format.h>
 
-#include <future>
-
+#include "core/await_callback.hpp"
 #include "store/row_mapping.hpp"
 #include "store/sqlite/sqlite_query.hpp"
 #include "store/sqlite/sqlite_store_impl.hpp"
@@ -48,11 +47,8 @@ const std::string kInsertLeasedDelivery =
 }  // namespace
 
 Result<CreatedMessage> SqliteStore::create_message(const NewMessage& input) {
-  // Shared with the callback: the writer may still be inside set_value when this thread wakes and returns.
-  auto committed = std::make_shared<std::promise<Result<CreatedMessage>>>();
-  auto future = committed->get_future();
-  create_message_async(input, [committed](Result<CreatedMessage> r) { committed->set_value(std::move(r)); });
-  return future.get();
+  return await_callback<Result<CreatedMessage>>(
+      [&](auto done) { create_message_async(input, std::move(done)); });
 }
 
 void SqliteStore::create_message_async(NewMessage message, CreateDone done) {

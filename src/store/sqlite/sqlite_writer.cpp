@@ -7,6 +7,8 @@
 #include <exception>
 #include <optional>
 
+#include "core/await_callback.hpp"
+
 namespace hookd::store::sqlite {
 
 GroupCommitWriter::GroupCommitWriter(Database db, std::size_t max_batch, bool synchronous_full)
@@ -49,11 +51,8 @@ void GroupCommitWriter::enqueue(WriteJob job, Durability durability, WriteDone d
 }
 
 Result<void> GroupCommitWriter::submit(WriteJob job, Durability durability) {
-  // Shared with the callback: the writer may still be inside set_value when this thread wakes and returns.
-  auto committed = std::make_shared<std::promise<Result<void>>>();
-  auto future = committed->get_future();
-  enqueue(std::move(job), durability, [committed](Result<void> r) { committed->set_value(std::move(r)); });
-  return future.get();
+  return await_callback<Result<void>>(
+      [&](auto done) { enqueue(std::move(job), durability, std::move(done)); });
 }
 
 void GroupCommitWriter::submit_detached(WriteJob job) {
