@@ -67,9 +67,12 @@ std::variant<std::pair<const Router::Route*, PathParams>, Response> Router::find
 Response Router::dispatch(const Request& request) const {
   auto found = find(request);
   if (auto* answer = std::get_if<Response>(&found)) return std::move(*answer);
-  auto& [route, params] = std::get<0>(found);
+  // The lambda captures plain references: clang 14 (the fuzz build) cannot capture a structured binding.
+  const auto& [route, params] = std::get<0>(found);
   if (route->handler) return route->handler(request, params);
-  return await_callback<Response>([&](auto done) { route->async_handler(request, params, std::move(done)); });
+  const Route& matched = *route;
+  const PathParams& bound = params;
+  return await_callback<Response>([&](auto done) { matched.async_handler(request, bound, std::move(done)); });
 }
 
 void Router::dispatch_async(const Request& request, Responder respond) const {
