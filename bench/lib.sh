@@ -1,7 +1,8 @@
 # Shared by bench/run.sh and bench/scenarios/*.sh (sourced). Loopback only; every wait is bounded; every
 # process started here is stopped by the EXIT trap (by its own pid).
-#   HOOKD_BIN     hookd binary (default build/hookd); bench_preload and sqlite_ceiling_bench are taken from
-#                 the same directory unless PRELOAD_BIN / CEILING_BIN say otherwise.
+#   HOOKD_BIN     hookd binary (default build/hookd); bench_preload, sqlite_ceiling_bench, bench_loadgen and
+#                 bench_receiver are taken from the same directory unless PRELOAD_BIN / CEILING_BIN /
+#                 LOADGEN_BIN / RECEIVER_BIN say otherwise.
 #   CEIL_NGINX    ceiling already measured by the caller (run.sh) in this invocation: not measured again.
 #   BENCH_SECONDS length of the fixed-length runs (wrk, load generator).
 set -euo pipefail
@@ -11,6 +12,8 @@ HOOKD_BIN="${HOOKD_BIN:-build/hookd}"
 BIN_DIR="$(dirname "$HOOKD_BIN")"
 PRELOAD_BIN="${PRELOAD_BIN:-$BIN_DIR/bench_preload}"
 CEILING_BIN="${CEILING_BIN:-$BIN_DIR/sqlite_ceiling_bench}"
+LOADGEN_BIN="${LOADGEN_BIN:-$BIN_DIR/bench_loadgen}"
+RECEIVER_BIN="${RECEIVER_BIN:-$BIN_DIR/bench_receiver}"
 SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
 TOKEN=bench-token
 WORK=$(mktemp -d "${BENCH_TMP:-/tmp}/hookd-bench-XXXXXX")
@@ -132,7 +135,7 @@ thread_cpu() {
 
 # Catalog payloads of about 1 KB (booking.created, padded). $WORK/body.json is a request body for
 # POST /api/v1/app/{app}/msg and $WORK/payload.json the payload alone; both carry the "bench_t=0;" marker
-# that loadgen.mjs replaces with the send time.
+# that bench_loadgen (bench/tools/loadgen.cpp) replaces with the send time.
 make_payloads() {
   node -e '
     const c = require("./catalogs/booking-platform.json");
@@ -146,8 +149,10 @@ make_payloads() {
   ' "$WORK"
 }
 
+# bench_receiver (bench/tools/receiver.cpp): the timing endpoint, and the never-answering one on STUCK_PORT.
 start_receiver() {
-  node bench/tools/receiver.mjs --port "$RECEIVER_PORT" --stuck-port "$STUCK_PORT" > "$WORK/receiver.log" 2>&1 &
+  need "$RECEIVER_BIN"
+  "$RECEIVER_BIN" --port "$RECEIVER_PORT" --stuck-port "$STUCK_PORT" > "$WORK/receiver.log" 2>&1 &
   RECEIVER_PID=$!
   BENCH_PIDS+=("$RECEIVER_PID")
   for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$RECEIVER_PORT/stats" >/dev/null && return 0; sleep 0.1; done

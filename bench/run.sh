@@ -2,9 +2,10 @@
 # `make bench`: ceilings and hookd scenarios in one invocation, on loopback only, with ratios to the ceilings
 # measured in the same run (absolute figures drift on noisy machines; ratios much less).
 #   BENCH_SECONDS (default 10): length of each wrk run (and an upper bound on the fixed-rate runs).
-#   HOOKD_BIN (default build/hookd): the binary measured; sqlite_ceiling_bench and bench_preload are taken
-#   from its directory. BACKLOG_MESSAGES (default 1,000,000) and GROWTH_MESSAGES (default 10,000,000: about
-#   16 GB of disk and 15-30 minutes of loading) size the backlog and growth scenarios.
+#   HOOKD_BIN (default build/hookd): the binary measured; sqlite_ceiling_bench, bench_preload, bench_loadgen
+#   and bench_receiver are taken from its directory. BACKLOG_MESSAGES (default 1,000,000) and GROWTH_MESSAGES
+#   (default 10,000,000: about 16 GB of disk and 15-30 minutes of loading) size the backlog and growth
+#   scenarios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HOOKD_BIN="${HOOKD_BIN:-build/hookd}"

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Isolation: 10 fast endpoints (receiver.mjs) with and without an 11th that never answers (a loopback server
-# that accepts and reads but never replies, so every request to it waits for hookd's request timeout).
+# Isolation: 10 fast endpoints (bench_receiver) with and without an 11th that never answers (bench_receiver's
+# --stuck-port: it accepts and reads but never replies, so every request to it waits for hookd's request
+# timeout).
 # Each message goes to every endpoint of its tenant, at a fixed ISOLATION_RATE messages/s (default 300, so
 # 3,000 fast deliveries/s) for ISOLATION_SECONDS (default 20, or BENCH_SECONDS when shorter). Run A: tenant
 # without the stuck endpoint; run B: tenant with it; same hookd. Figure: the fast endpoints' create-to-
 # receiver p50/p99 in B over A (target: p99 changes by less than 10 %).
 source "$(dirname "$0")/../lib.sh"
 need "$HOOKD_BIN"
+need "$LOADGEN_BIN"
 RATE="${ISOLATION_RATE:-300}"
 SECS="${ISOLATION_SECONDS:-20}"
 [ -n "${BENCH_SECONDS:-}" ] && [ "$BENCH_SECONDS" -lt "$SECS" ] && SECS=$BENCH_SECONDS
@@ -25,7 +27,7 @@ declare -A P50 P99 CPU
 for run in base stuck; do
   c0=$(cpu_seconds "$HOOKD_PID")
   log "run $run: $RATE msg/s x 10 fast endpoints$([ $run = stuck ] && echo ' + 1 stuck') for ${SECS}s"
-  LOAD=$(node bench/tools/loadgen.mjs --url "http://127.0.0.1:$HOOKD_PORT/api/v1/app/iso-$run/msg" \
+  LOAD=$("$LOADGEN_BIN" --url "http://127.0.0.1:$HOOKD_PORT/api/v1/app/iso-$run/msg" \
     --token "$TOKEN" --body-file "$WORK/body.json" --rate "$RATE" --seconds "$SECS")
   wait_receiver $(( $(json "$LOAD" ok) * 10 )) 60 "/$run/"
   S=$(receiver_stats "/$run/")

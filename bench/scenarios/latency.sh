@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Latency: create-to-receiver time at a fixed LATENCY_RATE (default 5,000) messages/s for LATENCY_SECONDS
-# (default 30, or BENCH_SECONDS when that is shorter). bench/tools/loadgen.mjs sends at a fixed schedule
-# (open loop) and writes the send time (CLOCK_MONOTONIC) into each payload; bench/tools/receiver.mjs, the
-# endpoint, reads it back on arrival. Reference in the same run: the same load generator posting straight
-# to the receiver (no hookd), which is the harness's own floor. Targets: p50 <= 2 ms, p99 <= 10 ms.
+# (default 30, or BENCH_SECONDS when that is shorter). bench_loadgen (bench/tools/loadgen.cpp) sends at a
+# fixed schedule (open loop) and writes the send time (CLOCK_MONOTONIC) into each payload; bench_receiver
+# (bench/tools/receiver.cpp), the endpoint, reads it back on arrival. Reference in the same run: the same
+# load generator posting straight to the receiver (no hookd), which is the harness's own floor. Targets:
+# p50 <= 2 ms, p99 <= 10 ms.
 source "$(dirname "$0")/../lib.sh"
 need "$HOOKD_BIN"
+need "$LOADGEN_BIN"
 RATE="${LATENCY_RATE:-5000}"
 SECS="${LATENCY_SECONDS:-30}"
 [ -n "${BENCH_SECONDS:-}" ] && [ "$BENCH_SECONDS" -lt "$SECS" ] && SECS=$BENCH_SECONDS
@@ -18,8 +20,7 @@ start_receiver
 WARMUP="${LATENCY_WARMUP:-3}"
 # The load generator at $RATE: URL, bearer token (or ""), seconds.
 load() {
-  node bench/tools/loadgen.mjs --url "$1" ${2:+--token "$2"} --body-file "$WORK/body.json" --rate "$RATE" \
-    --seconds "$3"
+  "$LOADGEN_BIN" --url "$1" ${2:+--token "$2"} --body-file "$WORK/body.json" --rate "$RATE" --seconds "$3"
 }
 warm_up() {
   wait_receiver "$(json "$(load "$1" "$2" "$WARMUP")" ok)" 60 "$3"
