@@ -50,8 +50,10 @@ void Statement::reset() {
 }
 
 void Statement::bind_text(int index, std::string_view value) {
-  // SQLITE_TRANSIENT: arguments are often temporaries that die before the statement is stepped.
-  sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  // SQLITE_STATIC: SQLite reads the caller's bytes instead of copying them (a malloc, a copy and a free
+  // for every text bound, the 1 KB payload among them, on the writer's thread). Safe because every caller
+  // binds, steps and resets the statement (StatementRef) while the values it bound are still alive.
+  sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8);
 }
 
 std::string Statement::text(int col) const {

@@ -41,7 +41,8 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
 
   // Binds the arguments to parameters 1..N. Accepts integers, bool, TimePoint (as milliseconds), strings,
-  // nullptr (NULL), BindValue and std::optional of any of these (nullopt -> NULL).
+  // nullptr (NULL), BindValue and std::optional of any of these (nullopt -> NULL). Text is not copied: the
+  // values must stay alive until the statement is reset (a StatementRef going out of scope).
   template <class... Args>
   Statement& bind_all(const Args&... args) {
     int index = 1;
