@@ -7,7 +7,7 @@ debs=(build-essential cmake pkg-config ccache
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
       libcurl4-openssl-dev libssl-dev libsqlite3-dev libpq-dev
       libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-      postgresql nginx-light wrk clang libclang-rt-14-dev chromium libfaketime)
+      curl postgresql nginx-light wrk clang libclang-rt-14-dev chromium libfaketime)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
