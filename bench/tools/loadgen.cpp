@@ -14,10 +14,6 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <boost/asio.hpp>
-#include <boost/asio/experimental/as_tuple.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 #include <chrono>
 #include <cmath>
@@ -30,19 +26,16 @@
 #include <string>
 #include <vector>
 
+#include "bench_asio.hpp"
+
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
-constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+// The shared names of bench_asio.hpp.
+using namespace bench;  // NOLINT(google-build-using-namespace)
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
 constexpr auto kTick = std::chrono::milliseconds(1);
 // Answers still missing this long after the last request was due are given up and counted as failed.
 constexpr auto kGiveUpAfter = std::chrono::seconds(60);
-constexpr std::string_view kMarker = "bench_t=";
 
 [[noreturn]] void fail(const std::string& what) {
   fmt::print(stderr, "bench_loadgen: {}\n", what);
@@ -82,10 +75,6 @@ Options parse(int argc, char** argv) {
   if (o.url.empty() || o.body_file.empty()) fail("--url and --body-file are required");
   if (o.rate <= 0 || o.seconds < 0 || o.connections == 0) fail("--rate, --connections must be positive");
   return o;
-}
-
-std::int64_t monotonic_ns(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
 double ms_between(Clock::time_point from, Clock::time_point to) {

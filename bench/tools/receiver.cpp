@@ -10,10 +10,6 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/asio.hpp>
-#include <boost/asio/experimental/as_tuple.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 #include <charconv>
 #include <chrono>
@@ -24,18 +20,16 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_asio.hpp"
+
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
-constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+// The shared names of bench_asio.hpp.
+using namespace bench;  // NOLINT(google-build-using-namespace)
+
 constexpr std::size_t kMaxSamples = 5'000'000;  // bounded memory: about 40 MB of doubles per path at most
 constexpr std::uint64_t kBodyLimit = 64 << 20;  // Beast's default (1 MB) would drop larger deliveries
-constexpr auto kIdleTimeout = std::chrono::seconds(120);  // as the Node receiver's keepAliveTimeout
-constexpr std::string_view kMarker = "bench_t=";
+constexpr auto kIdleTimeout = std::chrono::seconds(120);  // longer than any pause in a scenario
 
 std::string_view sv(beast::string_view s) {
   return {s.data(), s.size()};
@@ -61,9 +55,7 @@ class Samples {
     // Grow by doubling ourselves: the vector's own growth would overshoot the cap.
     if (b.values.size() == b.values.capacity())
       b.values.reserve(std::min(std::max<std::size_t>(1024, 2 * b.values.capacity()), kMaxSamples));
-    auto arrived_ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(arrived.time_since_epoch()).count();
-    b.values.push_back(static_cast<double>(arrived_ns - sent) / 1e6);
+    b.values.push_back(static_cast<double>(monotonic_ns(arrived) - sent) / 1e6);
   }
 
   // The JSON answer of GET /stats; quantile p is the sorted samples' element min(n - 1, floor(p * n)).
