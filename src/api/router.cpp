@@ -67,12 +67,11 @@ std::variant<std::pair<const Router::Route*, PathParams>, Response> Router::find
 Response Router::dispatch(const Request& request) const {
   auto found = find(request);
   if (auto* answer = std::get_if<Response>(&found)) return std::move(*answer);
-  // The lambda captures plain references: clang 14 (the fuzz build) cannot capture a structured binding.
-  const auto& [route, params] = std::get<0>(found);
-  if (route->handler) return route->handler(request, params);
-  const Route& matched = *route;
-  const PathParams& bound = params;
-  return await_callback<Response>([&](auto done) { matched.async_handler(request, bound, std::move(done)); });
+  // Plain references, not a structured binding: clang 14 (the fuzz build) cannot capture a binding.
+  const Route& route = *std::get<0>(found).first;
+  const PathParams& params = std::get<0>(found).second;
+  if (route.handler) return route.handler(request, params);
+  return await_callback<Response>([&](auto done) { route.async_handler(request, params, std::move(done)); });
 }
 
 void Router::dispatch_async(const Request& request, Responder respond) const {
