@@ -195,6 +195,9 @@ measure_drain() {
   DRAIN_RECORDED=$(metric 'hookd_delivery_attempts_total{outcome="success"}')
   DRAIN_RATE=$(calc "$DRAIN_RECORDED / ($t1 - $HOOKD_T0)")
   DRAIN_CPU_PER_1K=$(calc "$DRAIN_CPU / ($DRAIN_RECORDED / 1000)")
+  DRAIN_COMMITS=$(metric hookd_store_commits_total)
+  DRAIN_DURABLE_COMMITS=$(metric hookd_store_durable_commit_seconds_count)
+  DRAIN_JOBS=$(metric hookd_store_committed_jobs_total)
   stop_hookd
   [ "$DRAIN_RECORDED" -ge "$deliveries" ] || log "only $DRAIN_RECORDED of $deliveries deliveries recorded within ${limit}s"
 }

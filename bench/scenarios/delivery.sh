@@ -24,5 +24,7 @@ for fanout in ${DELIVERY_FANOUTS:-1 10}; do
   row "  CPU per 1,000 deliveries, fan-out $fanout" "$DRAIN_CPU_PER_1K s" "" ""
   row "  busiest threads, fan-out $fanout" "$DRAIN_THREADS" "" ""
   row "  peak RSS, fan-out $fanout" "$DRAIN_HWM_MIB MiB" "" ""
+  row "  writer commits (durable) / jobs, fan-out $fanout" \
+    "${DRAIN_COMMITS:-?} (${DRAIN_DURABLE_COMMITS:-?}) / ${DRAIN_JOBS:-?}" "" ""
   rm -rf "$WORK/delivery-$fanout"
 done

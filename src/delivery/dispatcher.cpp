@@ -159,24 +159,23 @@ void Dispatcher::run() {
     if (!handed.empty()) begin_handed(std::move(handed));
     std::vector<store::AttemptOutcome> outcomes;
     for (auto& c : completions) handle(std::move(c), outcomes);
-    if (!outcomes.empty()) {
-      if (auto r = store_.record_outcomes(outcomes); !r) {
-        // The deliveries keep their lease and are retried when it expires: nothing is lost.
-        spdlog::error("recording {} attempt outcomes failed: {}", outcomes.size(), r.error().detail);
-      }
-    }
     watch_clock();
-    if (stopping) {
-      if (!drain_deadline) drain_deadline = clock_.now() + options_.drain_timeout;
-      if (in_flight_.empty() || clock_.now() >= *drain_deadline) break;
-      continue;
-    }
     // Claims are wanted when the store says it wrote due work, while claims keep finding work or endpoints
     // had to be skipped, when a claimed delivery ended (a FIFO endpoint's next one, a backlog's next), and
     // at least every idle_poll (retries coming due, leases ending). Deliveries handed over as written need
     // none: under a load of new messages alone, a claim on every turn found nothing and kept the dispatcher
-    // waiting on the writer.
-    if (claim_wanted_ || std::chrono::steady_clock::now() - last_claim_ >= options_.idle_poll) claim_more();
+    // waiting on the writer. A claim takes the outcomes with it (one commit for both).
+    const bool claim =
+        !stopping && (claim_wanted_ || std::chrono::steady_clock::now() - last_claim_ >= options_.idle_poll);
+    if (claim) {
+      claim_more(std::move(outcomes));
+    } else {
+      record(outcomes);
+    }
+    if (stopping) {
+      if (!drain_deadline) drain_deadline = clock_.now() + options_.drain_timeout;
+      if (in_flight_.empty() || clock_.now() >= *drain_deadline) break;
+    }
   }
   if (!in_flight_.empty())
     spdlog::warn("stopping with {} deliveries in flight; their leases will expire", in_flight_.size());
@@ -204,7 +203,17 @@ void Dispatcher::watch_clock() {
                -step.count(), *moved);
 }
 
-void Dispatcher::claim_more() {
+void Dispatcher::record(std::span<const store::AttemptOutcome> outcomes) {
+  if (outcomes.empty()) return;
+  if (auto r = store_.record_outcomes(outcomes); !r) record_failed(outcomes.size(), r.error());
+}
+
+void Dispatcher::record_failed(std::size_t count, const Error& error) {
+  // The deliveries keep their lease and are retried when it expires: nothing is lost.
+  spdlog::error("recording {} attempt outcomes failed: {}", count, error.detail);
+}
+
+void Dispatcher::claim_more(std::vector<store::AttemptOutcome> outcomes) {
   last_claim_ = std::chrono::steady_clock::now();
   // Keep claiming while batches come back full and there is room: a backlog drains without waiting.
   for (int round = 0; round < 8; ++round) {
@@ -214,7 +223,10 @@ void Dispatcher::claim_more() {
     const std::size_t held =
         slots_->hold(std::min<std::size_t>(static_cast<std::size_t>(options_.claim_batch),
                                            static_cast<std::size_t>(options_.per_endpoint_limit)));
-    if (held == 0) return;
+    if (held == 0) {
+      record(outcomes);
+      return;
+    }
     store::ClaimOptions claim;
     claim.limit = static_cast<int>(held);
     claim.lease = options_.lease;
@@ -223,7 +235,17 @@ void Dispatcher::claim_more() {
     claim.per_endpoint_limit = options_.per_endpoint_limit;
     claim.skip_endpoint_ids = slots_->full_endpoints();
     auto now = clock_.now();
-    auto claimed = store_.claim_due(now, claim);
+    // The first round records the turn's outcomes with its claim, before it (the claim sees their slots
+    // free); later rounds have none left.
+    Result<std::vector<store::ClaimedDelivery>> claimed = std::vector<store::ClaimedDelivery>{};
+    if (outcomes.empty()) {
+      claimed = store_.claim_due(now, claim);
+    } else {
+      auto both = store_.record_then_claim(outcomes, now, claim);
+      if (!both.recorded) record_failed(outcomes.size(), both.recorded.error());
+      claimed = std::move(both.claimed);
+      outcomes.clear();
+    }
     // Endpoints are read afresh for every batch (once per distinct endpoint), so a rotated secret, a new URL
     // or new headers apply to the very next delivery.
     endpoint_cache_.clear();

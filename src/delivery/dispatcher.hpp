@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 
@@ -67,7 +68,10 @@ class Dispatcher {
   class Intake;
 
   void run();
-  void claim_more();
+  // Claims due deliveries and starts them; `outcomes` (this turn's) are recorded with the first claim.
+  void claim_more(std::vector<store::AttemptOutcome> outcomes = {});
+  void record(std::span<const store::AttemptOutcome> outcomes);
+  void record_failed(std::size_t count, const Error& error);
   // Starts one delivery this dispatcher holds a slot for: sends it, or ends it at once (its endpoint was
   // deleted or disabled, or its request cannot be built) into `ended`. Returns whether it was sent.
   bool begin(store::ClaimedDelivery claimed, TimePoint now, std::vector<store::AttemptOutcome>& ended);

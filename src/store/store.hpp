@@ -241,6 +241,18 @@ class Store {
   // expired (their node died), marks them `sending` under a new lease, and returns them oldest due first.
   virtual Result<std::vector<ClaimedDelivery>> claim_due(TimePoint now, const ClaimOptions& options) = 0;
   virtual Result<void> record_outcomes(std::span<const AttemptOutcome> outcomes) = 0;
+  // record_outcomes, then claim_due, which sees what was recorded (their deliveries' slots are free). Each
+  // part succeeds or fails on its own. A store may commit both at once: the SQLite store puts them in one
+  // group of its writer, so that a dispatcher's turn in a drain waits for one commit instead of two.
+  struct RecordedThenClaimed {
+    Result<void> recorded;
+    Result<std::vector<ClaimedDelivery>> claimed;
+  };
+  virtual RecordedThenClaimed record_then_claim(std::span<const AttemptOutcome> outcomes, TimePoint now,
+                                                const ClaimOptions& options) {
+    auto recorded = record_outcomes(outcomes);
+    return {std::move(recorded), claim_due(now, options)};
+  }
   // At a node's start: deliveries still leased to `owner` (its previous run died) become pending, due now,
   // instead of waiting for their leases to expire. Node names must be unique among live nodes.
   virtual Result<int> release_leases(std::string_view owner, TimePoint now) = 0;

@@ -343,6 +343,51 @@ TEST_F(SqliteStoreTest, AClaimRunAgainAfterItsGroupRolledBackStillTakesExpiredLe
   EXPECT_EQ(query_int("SELECT COUNT(*) FROM deliveries WHERE status = 1 AND lease_owner = 'node-alive'"), 1);
 }
 
+// A dispatcher's turn in a drain records its outcomes and claims the next deliveries. Both jobs go to the
+// writer together and share one group: one commit, durable for the outcomes, where separately they took two.
+TEST_F(SqliteStoreTest, RecordThenClaimCommitsOnceForBoth) {
+  auto store = open(/*synchronous_full=*/true);
+  Application app = new_app("pair");
+  ASSERT_TRUE(store->create_application(app));
+  const Endpoint ep = new_endpoint(app.id);
+  ASSERT_TRUE(store->create_endpoint(ep));
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(store->create_message(NewMessage{new_message(app.id), {ep.id}, std::nullopt}));
+  ClaimOptions options;
+  options.owner = "node";
+  options.limit = 1;
+  auto first = store->claim_due(t0_, options).value();
+  ASSERT_EQ(first.size(), 1u);
+  AttemptOutcome done;
+  done.delivery_id = first[0].delivery.id;
+  done.attempt.id = ids_.next(id_prefix::attempt);
+  done.attempt.msg_id = first[0].delivery.msg_id;
+  done.attempt.endpoint_id = ep.id;
+  done.attempt.app_id = app.id;
+  done.attempt.url = ep.url;
+  done.attempt.timestamp = t0_;
+  done.attempt.status = AttemptStatus::success;
+  done.attempt.response_status_code = 200;
+  done.next_status = DeliveryStatus::succeeded;
+  done.endpoint_succeeded = true;
+
+  const auto before = sqlite_writer_stats(*store).value();
+  options.limit = 2;
+  auto both = store->record_then_claim(std::span(&done, 1), t0_, options);
+  const auto after = sqlite_writer_stats(*store).value();
+  ASSERT_TRUE(both.recorded);
+  ASSERT_TRUE(both.claimed);
+  EXPECT_EQ(both.claimed->size(), 2u);
+  EXPECT_EQ(after.jobs - before.jobs, 2u);
+  EXPECT_EQ(after.batches - before.batches, 1u) << "the outcomes and the claim were committed apart";
+  std::uint64_t durable_before = 0, durable_after = 0;
+  for (auto n : before.durable_commit_us_buckets) durable_before += n;
+  for (auto n : after.durable_commit_us_buckets) durable_after += n;
+  EXPECT_EQ(durable_after - durable_before, 1u) << "the outcomes' commit must be durable";
+  EXPECT_EQ(query_int("SELECT COUNT(*) FROM attempts"), 1);
+  EXPECT_EQ(query_int("SELECT COUNT(*) FROM deliveries WHERE status = 1"), 2);
+}
+
 // create_message_async returns at once and is answered from the writer thread once its group committed:
 // while the writer is held, no answer comes and the caller is not held either; a failed create is answered
 // with its error.

@@ -738,6 +738,39 @@ TEST_P(StoreContract, RecordOutcomesIsAllOrNothing) {
   EXPECT_EQ(claim(t0_ + lease_ + 1ms).size(), 2u);
 }
 
+// The claim after a turn's outcomes sees them: a delivery recorded frees its endpoint's slot for the claim
+// that follows in the same call. A failed recording does not stop the claim.
+TEST_P(StoreContract, RecordThenClaimClaimsIntoTheSlotsTheOutcomesFreed) {
+  Application app = add_app();
+  Endpoint ep = add_endpoint(app.id);
+  for (int i = 0; i < 4; ++i) add_message(app.id, {ep.id}, "a", t0_ - std::chrono::seconds(10 - i));
+  ClaimOptions options;
+  options.limit = 10;
+  options.lease = lease_;
+  options.owner = "node-test";
+  options.per_endpoint_limit = 2;
+  auto first = must(store().claim_due(t0_, options));
+  ASSERT_EQ(first.size(), 2u);
+
+  std::vector<AttemptOutcome> done{outcome(first[0], AttemptStatus::success, 200, DeliveryStatus::succeeded)};
+  auto both = store().record_then_claim(done, t0_, options);
+  ASSERT_TRUE(both.recorded) << both.recorded.error().detail;
+  ASSERT_TRUE(both.claimed) << both.claimed.error().detail;
+  ASSERT_EQ(both.claimed->size(), 1u) << "one slot was freed by the outcome, and only one";
+  EXPECT_NE(both.claimed->front().delivery.id, first[1].delivery.id);
+  EXPECT_EQ(must(store().queue_depth()).success, 1);
+  EXPECT_EQ(must(store().list_attempts(app.id, {}, {})).items.size(), 1u);
+
+  // The same attempt id again: the recording fails alone, and the claim still runs (nothing is free).
+  std::vector<AttemptOutcome> again{outcome(first[1], AttemptStatus::success, 200, DeliveryStatus::succeeded)};
+  again[0].attempt.id = done[0].attempt.id;
+  auto failed = store().record_then_claim(again, t0_, options);
+  EXPECT_FALSE(failed.recorded);
+  ASSERT_TRUE(failed.claimed) << failed.claimed.error().detail;
+  EXPECT_TRUE(failed.claimed->empty());
+  EXPECT_EQ(must(store().queue_depth()).sending, 2);
+}
+
 TEST_P(StoreContract, GivingUpFailsTheDeliveryAndCanDisableTheEndpoint) {
   Application app = add_app();
   Endpoint ep = add_endpoint(app.id);

@@ -1,6 +1,7 @@
 #pragma once
 // The SQLite Store: reads go to a pool of read-only connections, writes to the group-commit writer.
 // Its methods are spread over sqlite_store_*.cpp by resource; this header is private to src/store/sqlite.
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -70,6 +71,8 @@ class SqliteStore final : public Store {
 
   Result<std::vector<ClaimedDelivery>> claim_due(TimePoint now, const ClaimOptions& options) override;
   Result<void> record_outcomes(std::span<const AttemptOutcome> outcomes) override;
+  RecordedThenClaimed record_then_claim(std::span<const AttemptOutcome> outcomes, TimePoint now,
+                                        const ClaimOptions& options) override;
   Result<int> release_leases(std::string_view owner, TimePoint now) override;
   Result<int> rewind_schedule(TimePoint now, Millis step, std::string_view owner, Millis lease) override;
   Result<std::optional<TimePoint>> next_due_time() override;
@@ -144,6 +147,17 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<Endpoint>> read_all_endpoints(std::string_view app_id);
+
+  // The two writer jobs of the delivery queue, for claim_due, record_outcomes and record_then_claim. A job
+  // may run more than once (GroupCommitWriter::submit); `runs` and `endpoint_changed` outlive its runs.
+  // After the commit: claim_ended(result) forgets the lease scans of a failed claim, and record_ended drops
+  // the configuration cache if an endpoint changed.
+  using ClaimJob = std::function<Result<std::vector<ClaimedDelivery>>(WriteTx&)>;
+  using RecordJob = std::function<Result<void>(WriteTx&)>;
+  ClaimJob claim_job(TimePoint now, const ClaimOptions& options, int& runs);
+  void claim_ended(const Result<std::vector<ClaimedDelivery>>& result);
+  static RecordJob record_job(std::span<const AttemptOutcome> outcomes, bool& endpoint_changed);
+  void record_ended(bool endpoint_changed);
 
   // Claims look for expired leases only when one may have expired: that scan walks every row out under a
   // lease. This process is the only one granting leases, so it knows every lease's end: the ends of leases

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <future>
 #include <limits>
 #include <map>
 #include <set>
@@ -174,48 +175,54 @@ class ClaimBatch {
 // A claim is written without waiting for an fsync (Durability::volatile_ok): if it is lost in a power cut
 // the deliveries are pending again and are sent again, which is what happens to a claim that survived a
 // crash anyway (release_leases at start). At-least-once either way; see docs/DESIGN.md.
+SqliteStore::ClaimJob SqliteStore::claim_job(TimePoint now, const ClaimOptions& options, int& runs) {
+  return [this, now, &options, &runs](WriteTx& tx) -> Result<std::vector<ClaimedDelivery>> {
+    std::map<std::string, int> busy;
+    if (options.per_endpoint_limit > 0) {
+      auto counts = count_busy_endpoints(tx.db, now);
+      if (!counts) return std::unexpected(counts.error());
+      busy = std::move(*counts);
+    }
+    ClaimBatch batch(tx.db, options, std::move(busy));
+    auto head_cut = batch.take_head(now);
+    if (!head_cut) return std::unexpected(head_cut.error());
+    if (*head_cut) {
+      if (auto r = batch.take_from_each_endpoint(now); !r) return std::unexpected(r.error());
+    }
+    LeaseScan scan = plan_lease_scan(now);
+    // A run before this one was rolled back with its group (another job of it failed): the expired
+    // leases it found, and planned as found, are there again.
+    if (runs++ > 0) scan.due = true;
+    if (scan.first) {
+      // Leases left by an earlier run of this store: the earliest one still live is the next to end.
+      auto earliest = query_one<std::optional<TimePoint>>(
+          tx.db, "SELECT MIN(lease_until) FROM deliveries WHERE status = 1 AND lease_until >= ?", "",
+          [](const Statement& row) { return row.optional_time(0); }, now);
+      if (!earliest) return std::unexpected(earliest.error());
+      if (*earliest) lease_granted(**earliest);
+    }
+    if (scan.due) {
+      auto expired = batch.take_expired_leases(now);
+      if (!expired) return std::unexpected(expired.error());
+      // Scan again at the next claim, whether or not this one takes them all.
+      if (*expired) lease_granted(now);
+    }
+    const TimePoint lease_until = now + options.lease;
+    auto claimed = batch.lease(lease_until);
+    if (claimed && !claimed->empty()) lease_granted(lease_until);
+    return claimed;
+  };
+}
+
+void SqliteStore::claim_ended(const Result<std::vector<ClaimedDelivery>>& result) {
+  if (!result) forget_lease_scans();
+}
+
 Result<std::vector<ClaimedDelivery>> SqliteStore::claim_due(TimePoint now, const ClaimOptions& options) {
   if (options.limit <= 0) return std::vector<ClaimedDelivery>{};
   int runs = 0;
-  auto result = write(
-      [&](WriteTx& tx) -> Result<std::vector<ClaimedDelivery>> {
-        std::map<std::string, int> busy;
-        if (options.per_endpoint_limit > 0) {
-          auto counts = count_busy_endpoints(tx.db, now);
-          if (!counts) return std::unexpected(counts.error());
-          busy = std::move(*counts);
-        }
-        ClaimBatch batch(tx.db, options, std::move(busy));
-        auto head_cut = batch.take_head(now);
-        if (!head_cut) return std::unexpected(head_cut.error());
-        if (*head_cut) {
-          if (auto r = batch.take_from_each_endpoint(now); !r) return std::unexpected(r.error());
-        }
-        LeaseScan scan = plan_lease_scan(now);
-        // A run before this one was rolled back with its group (another job of it failed): the expired
-        // leases it found, and planned as found, are there again.
-        if (runs++ > 0) scan.due = true;
-        if (scan.first) {
-          // Leases left by an earlier run of this store: the earliest one still live is the next to end.
-          auto earliest = query_one<std::optional<TimePoint>>(
-              tx.db, "SELECT MIN(lease_until) FROM deliveries WHERE status = 1 AND lease_until >= ?", "",
-              [](const Statement& row) { return row.optional_time(0); }, now);
-          if (!earliest) return std::unexpected(earliest.error());
-          if (*earliest) lease_granted(**earliest);
-        }
-        if (scan.due) {
-          auto expired = batch.take_expired_leases(now);
-          if (!expired) return std::unexpected(expired.error());
-          // Scan again at the next claim, whether or not this one takes them all.
-          if (*expired) lease_granted(now);
-        }
-        const TimePoint lease_until = now + options.lease;
-        auto claimed = batch.lease(lease_until);
-        if (claimed && !claimed->empty()) lease_granted(lease_until);
-        return claimed;
-      },
-      Durability::volatile_ok);
-  if (!result) forget_lease_scans();
+  auto result = write(claim_job(now, options, runs), Durability::volatile_ok);
+  claim_ended(result);
   return result;
 }
 
@@ -235,9 +242,9 @@ SqliteStore::LeaseScan SqliteStore::plan_lease_scan(TimePoint now) {
 // An endpoint row changes here only when its failing streak begins or ends, or it is disabled: then the
 // cached endpoints (config_) are dropped after the commit, before the caller hears of it, as any other write
 // of an endpoint does. A streak going on changes nothing, so under a steady load the cache stays.
-Result<void> SqliteStore::record_outcomes(std::span<const AttemptOutcome> outcomes) {
-  bool endpoint_changed = false;
-  auto recorded = write([&](WriteTx& tx) -> Result<void> {
+SqliteStore::RecordJob SqliteStore::record_job(std::span<const AttemptOutcome> outcomes,
+                                               bool& endpoint_changed) {
+  return [outcomes, &endpoint_changed](WriteTx& tx) -> Result<void> {
     endpoint_changed = false;  // a run before this one was rolled back with its group
     // Endpoints whose failing streak this batch already ended, and that have not failed again since: they
     // need no second UPDATE. A batch is mostly one endpoint's successes at fan-out 1, and each UPDATE that
@@ -284,9 +291,56 @@ Result<void> SqliteStore::record_outcomes(std::span<const AttemptOutcome> outcom
       }
     }
     return {};
-  });
+  };
+}
+
+void SqliteStore::record_ended(bool endpoint_changed) {
   if (endpoint_changed) config_.invalidate();
+}
+
+Result<void> SqliteStore::record_outcomes(std::span<const AttemptOutcome> outcomes) {
+  bool endpoint_changed = false;
+  auto recorded = write(record_job(outcomes, endpoint_changed));
+  record_ended(endpoint_changed);
   return recorded;
+}
+
+// The outcomes' job and the claim's are queued together, so they share a group and its one commit (durable,
+// for the outcomes). Separately, a drain's dispatcher waited for two commits a turn: the outcomes', then the
+// claim's, each a round trip to the writer thread.
+Store::RecordedThenClaimed SqliteStore::record_then_claim(std::span<const AttemptOutcome> outcomes,
+                                                          TimePoint now, const ClaimOptions& options) {
+  if (outcomes.empty()) return {Result<void>{}, claim_due(now, options)};
+  if (options.limit <= 0) return {record_outcomes(outcomes), std::vector<ClaimedDelivery>{}};
+  bool endpoint_changed = false;
+  int runs = 0;
+  std::optional<Result<std::vector<ClaimedDelivery>>> claimed;  // filled on the writer thread
+  auto claim = claim_job(now, options, runs);
+  std::vector<GroupCommitWriter::QueuedJob> jobs;
+  auto record_answered = std::make_shared<std::promise<Result<void>>>();
+  auto claim_answered = std::make_shared<std::promise<Result<void>>>();
+  jobs.push_back({record_job(outcomes, endpoint_changed), Durability::durable,
+                  [record_answered](Result<void> r) { record_answered->set_value(std::move(r)); }});
+  jobs.push_back({[&claimed, &claim](WriteTx& tx) -> Result<void> {
+                    claimed.emplace(claim(tx));
+                    if (!*claimed) return std::unexpected(claimed->error());
+                    return {};
+                  },
+                  Durability::volatile_ok,
+                  [claim_answered](Result<void> r) { claim_answered->set_value(std::move(r)); }});
+  auto record_future = record_answered->get_future();
+  auto claim_future = claim_answered->get_future();
+  writer_->submit_together(std::move(jobs));
+  // Both are awaited: a group that SQLite rolls back by itself answers its failed job at once and runs the
+  // others again later, so either may be answered first.
+  RecordedThenClaimed out{record_future.get(), std::vector<ClaimedDelivery>{}};
+  if (auto status = claim_future.get(); !status)
+    out.claimed = std::unexpected(status.error());
+  else
+    out.claimed = std::move(*claimed);
+  record_ended(endpoint_changed);
+  claim_ended(out.claimed);
+  return out;
 }
 
 Result<std::optional<TimePoint>> SqliteStore::next_due_time() {

@@ -31,23 +31,35 @@ GroupCommitWriter::~GroupCommitWriter() {
   thread_.join();
 }
 
-void GroupCommitWriter::enqueue(WriteJob job, Durability durability, WriteDone done) {
+std::unique_ptr<GroupCommitWriter::Task> GroupCommitWriter::make_task(QueuedJob queued) {
   auto task = std::make_unique<Task>();
-  task->job = std::move(job);
-  task->durability = durability;
-  task->done = std::move(done);
+  task->job = std::move(queued.job);
+  task->durability = queued.durability;
+  task->done = std::move(queued.done);
+  return task;
+}
+
+// Queues every task in `tasks` in order under one lock, or answers them all if the writer is stopping.
+void GroupCommitWriter::enqueue(std::span<std::unique_ptr<Task>> tasks) {
+  bool queued = false;
   {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
-      queue_.push_back(std::move(task));
-      task = nullptr;
+      for (auto& task : tasks) queue_.push_back(std::move(task));
+      queued = true;
     }
   }
-  if (task) {
-    task->done(fail(ErrorKind::unavailable, "store_unavailable", "the store is shutting down"));
+  if (!queued) {
+    for (auto& task : tasks)
+      task->done(fail(ErrorKind::unavailable, "store_unavailable", "the store is shutting down"));
     return;
   }
   wake_.notify_one();
+}
+
+void GroupCommitWriter::enqueue(WriteJob job, Durability durability, WriteDone done) {
+  auto task = make_task(QueuedJob{std::move(job), durability, std::move(done)});
+  enqueue(std::span(&task, 1));
 }
 
 Result<void> GroupCommitWriter::submit(WriteJob job, Durability durability) {
@@ -61,6 +73,13 @@ void GroupCommitWriter::submit_detached(WriteJob job) {
 
 void GroupCommitWriter::submit_async(WriteJob job, Durability durability, WriteDone done) {
   enqueue(std::move(job), durability, std::move(done));
+}
+
+void GroupCommitWriter::submit_together(std::vector<QueuedJob> jobs) {
+  std::vector<std::unique_ptr<Task>> tasks;
+  tasks.reserve(jobs.size());
+  for (auto& job : jobs) tasks.push_back(make_task(std::move(job)));
+  enqueue(tasks);
 }
 
 // Outside a transaction only: the setting applies to the next COMMIT. In WAL mode a later fsync of the WAL

@@ -10,7 +10,9 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
+#include <vector>
 
 #include "core/result.hpp"
 #include "store/sqlite/sqlite_db.hpp"
@@ -55,6 +57,14 @@ class GroupCommitWriter {
   // a caller that must not block hears of its commit without a thread parked on a future. `done` must be
   // quick and must not wait on the store; it runs exactly once.
   void submit_async(WriteJob job, Durability durability, WriteDone done);
+  // submit_async for several jobs, queued in order under one lock: they share a group, and so its commit,
+  // unless the group fills up first. Each job still succeeds or fails alone and is answered alone.
+  struct QueuedJob {
+    WriteJob job;
+    Durability durability = Durability::durable;
+    WriteDone done;
+  };
+  void submit_together(std::vector<QueuedJob> jobs);
 
   // Called on the writer thread after a COMMIT that included a job with added_due_work.
   void set_work_listener(std::function<void()> listener);
@@ -69,7 +79,9 @@ class GroupCommitWriter {
     Durability durability = Durability::durable;
   };
 
+  static std::unique_ptr<Task> make_task(QueuedJob queued);
   void enqueue(WriteJob job, Durability durability, WriteDone done);
+  void enqueue(std::span<std::unique_ptr<Task>> tasks);
   Result<void> set_synchronous(bool full);
   void run();
   void run_batch(std::deque<std::unique_ptr<Task>>& batch);
