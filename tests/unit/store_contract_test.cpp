@@ -762,7 +762,8 @@ TEST_P(StoreContract, RecordThenClaimClaimsIntoTheSlotsTheOutcomesFreed) {
   EXPECT_EQ(must(store().list_attempts(app.id, {}, {})).items.size(), 1u);
 
   // The same attempt id again: the recording fails alone, and the claim still runs (nothing is free).
-  std::vector<AttemptOutcome> again{outcome(first[1], AttemptStatus::success, 200, DeliveryStatus::succeeded)};
+  std::vector<AttemptOutcome> again{
+      outcome(first[1], AttemptStatus::success, 200, DeliveryStatus::succeeded)};
   again[0].attempt.id = done[0].attempt.id;
   auto failed = store().record_then_claim(again, t0_, options);
   EXPECT_FALSE(failed.recorded);
