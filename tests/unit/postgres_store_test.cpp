@@ -212,6 +212,50 @@ TEST_F(PostgresStore, TwoNodesClaimingConcurrentlyNeverShareALiveLease) {
             static_cast<std::size_t>(total));
 }
 
+// Recording outcomes writes an endpoint's row only when its failing streak begins or ends. A rewrite that
+// changed nothing still made a new row version and held the row's lock until the commit, so nodes recording
+// outcomes of one endpoint waited on each other. A new row version shows as a new xmin.
+TEST_F(PostgresStore, OutcomesRewriteAnEndpointRowOnlyWhenItsStreakChanges) {
+  auto store = open_node(url_);
+  Application app = add_app(*store);
+  Endpoint ep = add_endpoint(*store, app.id);
+  for (int i = 0; i < 6; ++i) add_message(*store, app.id, {ep.id});
+  auto claimed = must(store->claim_due(t0_, claim_options("node", 10)));
+  ASSERT_EQ(claimed.size(), 6u);
+  auto outcome = [&](std::size_t i, bool success) {
+    AttemptOutcome o;
+    o.delivery_id = claimed[i].delivery.id;
+    o.attempt.id = ids_.next(id_prefix::attempt);
+    o.attempt.msg_id = claimed[i].delivery.msg_id;
+    o.attempt.endpoint_id = ep.id;
+    o.attempt.app_id = app.id;
+    o.attempt.url = ep.url;
+    o.attempt.timestamp = t0_ + std::chrono::seconds(i);
+    o.attempt.status = success ? AttemptStatus::success : AttemptStatus::fail;
+    o.attempt.response_status_code = success ? 200 : 500;
+    o.next_status = success ? DeliveryStatus::succeeded : DeliveryStatus::pending;
+    if (!success) o.next_attempt_at = t0_ + 1h;
+    o.endpoint_succeeded = success;
+    return o;
+  };
+  const std::string row_version = "SELECT xmin::text::bigint FROM endpoints WHERE id = '" + ep.id + "'";
+  auto record = [&](std::vector<AttemptOutcome> batch) { must(store->record_outcomes(batch), "record"); };
+
+  const auto created = scalar(url_, row_version);
+  record({outcome(0, true), outcome(1, true)});
+  EXPECT_EQ(scalar(url_, row_version), created) << "successes of a healthy endpoint rewrote its row";
+  record({outcome(2, false), outcome(3, false)});
+  const auto failing = scalar(url_, row_version);
+  EXPECT_NE(failing, created);
+  EXPECT_EQ(must(store->get_endpoint_by_id(ep.id)).failing_since, t0_ + 2s)
+      << "the streak began at the first";
+  record({outcome(4, false)});
+  EXPECT_EQ(scalar(url_, row_version), failing) << "a failure in a streak rewrote the row";
+  record({outcome(5, true)});
+  EXPECT_NE(scalar(url_, row_version), failing);
+  EXPECT_FALSE(must(store->get_endpoint_by_id(ep.id)).failing_since.has_value());
+}
+
 TEST_F(PostgresStore, AnExpiredLeaseIsTakenOverAndARestartReleasesItsOwn) {
   auto node_a = open_node(url_);
   auto node_b = open_node(url_);

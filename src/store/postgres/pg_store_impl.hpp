@@ -77,6 +77,8 @@ class PgStore final : public Store {
 
   Result<std::vector<ClaimedDelivery>> claim_due(TimePoint now, const ClaimOptions& options) override;
   Result<void> record_outcomes(std::span<const AttemptOutcome> outcomes) override;
+  RecordedThenClaimed record_then_claim(std::span<const AttemptOutcome> outcomes, TimePoint now,
+                                        const ClaimOptions& options) override;
   Result<int> release_leases(std::string_view owner, TimePoint now) override;
   Result<int> rewind_schedule(TimePoint now, Millis step, std::string_view owner, Millis lease) override;
   Result<std::optional<TimePoint>> next_due_time() override;
@@ -140,6 +142,11 @@ class PgStore final : public Store {
   }
 
   Result<void> notify_others(PgConnection& conn);
+
+  // The work of claim_due and record_outcomes inside the caller's transaction.
+  static Result<std::vector<ClaimedDelivery>> claim_in(WriteTx& tx, TimePoint now,
+                                                       const ClaimOptions& options);
+  static Result<void> record_in(WriteTx& tx, std::span<const AttemptOutcome> outcomes);
   void wake_local();
 
   const std::string conninfo_;

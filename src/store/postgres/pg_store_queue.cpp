@@ -63,74 +63,105 @@ enum class EndpointChange { succeeded, failed_at, disable };
 
 }  // namespace
 
+Result<std::vector<ClaimedDelivery>> PgStore::claim_in(WriteTx& tx, TimePoint now,
+                                                       const ClaimOptions& options) {
+  if (options.per_endpoint_limit > 0) return claim_due_limited(tx.conn, now, options);
+  const std::string skip = text_array(options.skip_endpoint_ids);
+  return claim_expired_then_pending(
+      kClaimLeaseExpired, kClaimPending, options.limit, [&](const std::string& sql, int room) {
+        return tx.conn.exec(sql, Params(now, skip, room, now + options.lease, options.owner));
+      });
+}
+
 Result<std::vector<ClaimedDelivery>> PgStore::claim_due(TimePoint now, const ClaimOptions& options) {
   if (options.limit <= 0) return std::vector<ClaimedDelivery>{};
-  return write([&](WriteTx& tx) -> Result<std::vector<ClaimedDelivery>> {
-    if (options.per_endpoint_limit > 0) return claim_due_limited(tx.conn, now, options);
-    const std::string skip = text_array(options.skip_endpoint_ids);
-    return claim_expired_then_pending(
-        kClaimLeaseExpired, kClaimPending, options.limit, [&](const std::string& sql, int room) {
-          return tx.conn.exec(sql, Params(now, skip, room, now + options.lease, options.owner));
-        });
-  });
+  return write([&](WriteTx& tx) { return claim_in(tx, now, options); });
 }
 
 Result<void> PgStore::record_outcomes(std::span<const AttemptOutcome> outcomes) {
-  return write([&](WriteTx& tx) -> Result<void> {
-    // Endpoint rows are updated last and in id order, so two nodes recording batches that touch the same
-    // endpoints lock them in the same order and cannot deadlock; each endpoint's changes keep batch order.
-    std::map<std::string, std::vector<std::pair<EndpointChange, TimePoint>>> endpoint_changes;
-    for (const auto& o : outcomes) {
-      const Attempt& a = o.attempt;
-      auto updated =
-          execute(tx.conn,
-                  "UPDATE deliveries SET status = $1, attempt_count = attempt_count + $2, "
-                  "next_attempt_at = COALESCE($3::bigint, next_attempt_at), lease_until = NULL, "
-                  "lease_owner = NULL WHERE id = $4",
-                  Params(static_cast<int>(o.next_status), a.trigger == TriggerType::scheduled ? 1 : 0,
-                         o.next_attempt_at, o.delivery_id));
-      if (!updated) return std::unexpected(updated.error());
-      if (*updated == 0) continue;  // its endpoint or application was deleted meanwhile: nothing to log
-      auto inserted = execute(
-          tx.conn,
-          fmt::format("INSERT INTO attempts ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-                      "$13, $14, $15, $16)",
-                      kAttemptColumns),
-          Params(a.id, a.msg_id, a.endpoint_id, a.app_id, a.url, a.timestamp, static_cast<int>(a.status),
-                 a.response_status_code, a.response_body, a.response_headers_json, a.request_headers_json,
-                 a.request_body, a.duration_ms, to_string(a.error), a.error_detail,
-                 static_cast<int>(a.trigger)));
-      if (auto r = check(inserted); !r) return r;
-      auto& changes = endpoint_changes[a.endpoint_id];
-      if (o.endpoint_succeeded) {
-        changes.emplace_back(EndpointChange::succeeded, a.timestamp);
-      } else if (a.status != AttemptStatus::success) {
-        changes.emplace_back(EndpointChange::failed_at, a.timestamp);
-      }
-      if (o.disable_endpoint) changes.emplace_back(EndpointChange::disable, a.timestamp);
-    }
-    for (const auto& [endpoint_id, changes] : endpoint_changes) {
-      for (const auto& [change, at] : changes) {
-        Result<std::int64_t> r;
-        switch (change) {
-          case EndpointChange::succeeded:
-            r = execute(tx.conn, "UPDATE endpoints SET failing_since = NULL WHERE id = $1",
-                        Params(endpoint_id));
-            break;
-          case EndpointChange::failed_at:
-            r = execute(tx.conn,
-                        "UPDATE endpoints SET failing_since = COALESCE(failing_since, $1) WHERE id = $2",
-                        Params(at, endpoint_id));
-            break;
-          case EndpointChange::disable:
-            r = execute(tx.conn, "UPDATE endpoints SET disabled = true WHERE id = $1", Params(endpoint_id));
-            break;
-        }
-        if (auto c = check(r); !c) return c;
-      }
-    }
+  return write([&](WriteTx& tx) { return record_in(tx, outcomes); });
+}
+
+// One transaction, so one commit, for both. The claim runs in a savepoint: if it fails, the outcomes are
+// committed without it. If the outcomes fail, the transaction is rolled back and the claim runs alone.
+Store::RecordedThenClaimed PgStore::record_then_claim(std::span<const AttemptOutcome> outcomes, TimePoint now,
+                                                      const ClaimOptions& options) {
+  if (outcomes.empty() || options.limit <= 0) return Store::record_then_claim(outcomes, now, options);
+  Result<std::vector<ClaimedDelivery>> claimed = std::vector<ClaimedDelivery>{};
+  auto recorded = write([&](WriteTx& tx) -> Result<void> {
+    if (auto r = record_in(tx, outcomes); !r) return r;
+    if (auto r = tx.conn.exec_script("SAVEPOINT claim"); !r) return r;
+    claimed = claim_in(tx, now, options);
+    if (!claimed) return tx.conn.exec_script("ROLLBACK TO SAVEPOINT claim");
     return {};
   });
+  if (!recorded) return {std::move(recorded), claim_due(now, options)};
+  return {std::move(recorded), std::move(claimed)};
+}
+
+Result<void> PgStore::record_in(WriteTx& tx, std::span<const AttemptOutcome> outcomes) {
+  // Endpoint rows are updated last and in id order, so two nodes recording batches that touch the same
+  // endpoints lock them in the same order and cannot deadlock; each endpoint's changes keep batch order.
+  std::map<std::string, std::vector<std::pair<EndpointChange, TimePoint>>> endpoint_changes;
+  for (const auto& o : outcomes) {
+    const Attempt& a = o.attempt;
+    auto updated =
+        execute(tx.conn,
+                "UPDATE deliveries SET status = $1, attempt_count = attempt_count + $2, "
+                "next_attempt_at = COALESCE($3::bigint, next_attempt_at), lease_until = NULL, "
+                "lease_owner = NULL WHERE id = $4",
+                Params(static_cast<int>(o.next_status), a.trigger == TriggerType::scheduled ? 1 : 0,
+                       o.next_attempt_at, o.delivery_id));
+    if (!updated) return std::unexpected(updated.error());
+    if (*updated == 0) continue;  // its endpoint or application was deleted meanwhile: nothing to log
+    auto inserted = execute(
+        tx.conn,
+        fmt::format("INSERT INTO attempts ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+                    "$13, $14, $15, $16)",
+                    kAttemptColumns),
+        Params(a.id, a.msg_id, a.endpoint_id, a.app_id, a.url, a.timestamp, static_cast<int>(a.status),
+               a.response_status_code, a.response_body, a.response_headers_json, a.request_headers_json,
+               a.request_body, a.duration_ms, to_string(a.error), a.error_detail,
+               static_cast<int>(a.trigger)));
+    if (auto r = check(inserted); !r) return r;
+    auto& changes = endpoint_changes[a.endpoint_id];
+    // A change like the one before it would change nothing (a success after a success; a failure after a
+    // failure, whose streak began at the first): one UPDATE an endpoint's run of outcomes, not one each.
+    auto add = [&](EndpointChange change) {
+      if (changes.empty() || changes.back().first != change) changes.emplace_back(change, a.timestamp);
+    };
+    if (o.endpoint_succeeded) {
+      add(EndpointChange::succeeded);
+    } else if (a.status != AttemptStatus::success) {
+      add(EndpointChange::failed_at);
+    }
+    if (o.disable_endpoint) changes.emplace_back(EndpointChange::disable, a.timestamp);
+  }
+  for (const auto& [endpoint_id, changes] : endpoint_changes) {
+    for (const auto& [change, at] : changes) {
+      Result<std::int64_t> r;
+      switch (change) {
+        // Both write the row only at a change of state. An UPDATE that rewrote it unchanged still made a
+        // new row version and held the endpoint's row lock to the commit: every node recording outcomes
+        // of one endpoint waited on the others, batch after batch.
+        case EndpointChange::succeeded:
+          r = execute(tx.conn,
+                      "UPDATE endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
+                      Params(endpoint_id));
+          break;
+        case EndpointChange::failed_at:
+          r = execute(tx.conn,
+                      "UPDATE endpoints SET failing_since = $1 WHERE id = $2 AND failing_since IS NULL",
+                      Params(at, endpoint_id));
+          break;
+        case EndpointChange::disable:
+          r = execute(tx.conn, "UPDATE endpoints SET disabled = true WHERE id = $1", Params(endpoint_id));
+          break;
+      }
+      if (auto c = check(r); !c) return c;
+    }
+  }
+  return {};
 }
 
 Result<std::optional<TimePoint>> PgStore::next_due_time() {
