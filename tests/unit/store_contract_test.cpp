@@ -738,6 +738,57 @@ TEST_P(StoreContract, RecordOutcomesIsAllOrNothing) {
   EXPECT_EQ(claim(t0_ + lease_ + 1ms).size(), 2u);
 }
 
+// Attempts come back exactly as recorded, whatever their text holds (the PostgreSQL store sends a batch's
+// attempts as array literals, which quote and escape every element), and a batch whose deliveries are
+// partly gone records the others.
+TEST_P(StoreContract, RecordedAttemptsKeepEveryFieldExactly) {
+  Application app = add_app();
+  Endpoint ep = add_endpoint(app.id);
+  add_message(app.id, {ep.id});
+  add_message(app.id, {ep.id});
+  auto claimed = claim(t0_);
+  ASSERT_EQ(claimed.size(), 2u);
+  auto odd = outcome(claimed[0], AttemptStatus::fail, 503, DeliveryStatus::pending, t0_ + 5s, t0_ + 1s);
+  odd.attempt.response_body = "NULL";
+  odd.attempt.response_headers_json = R"({"x":"a \"quoted\" {brace}, comma"})";
+  odd.attempt.request_headers_json = "back\\slash \" \\\" end\\";
+  odd.attempt.request_body = "";
+  odd.attempt.error = ErrorClass::http_status;
+  odd.attempt.error_detail = "  spaces around, and ünïcødé ✓  ";
+  odd.attempt.duration_ms = 1234;
+  auto plain = outcome(claimed[1], AttemptStatus::success, 200, DeliveryStatus::succeeded);
+  AttemptOutcome gone = plain;  // a delivery that no longer exists: nothing is logged for it
+  gone.delivery_id = claimed[1].delivery.id + 1000;
+  gone.attempt.id = ids_.next(id_prefix::attempt);
+  std::vector<AttemptOutcome> batch{odd, gone, plain};
+  must(store().record_outcomes(batch));
+
+  Attempt got = must(store().get_attempt(app.id, odd.attempt.id));
+  EXPECT_EQ(got.msg_id, odd.attempt.msg_id);
+  EXPECT_EQ(got.endpoint_id, ep.id);
+  EXPECT_EQ(got.url, odd.attempt.url);
+  EXPECT_EQ(got.timestamp, t0_ + 1s);
+  EXPECT_EQ(got.status, AttemptStatus::fail);
+  EXPECT_EQ(got.response_status_code, 503);
+  EXPECT_EQ(got.response_body, "NULL");
+  EXPECT_EQ(got.response_headers_json, odd.attempt.response_headers_json);
+  EXPECT_EQ(got.request_headers_json, odd.attempt.request_headers_json);
+  ASSERT_TRUE(got.request_body.has_value()) << "an empty body is not NULL";
+  EXPECT_EQ(*got.request_body, "");
+  EXPECT_EQ(got.duration_ms, 1234);
+  EXPECT_EQ(got.error, ErrorClass::http_status);
+  EXPECT_EQ(got.error_detail, odd.attempt.error_detail);
+  EXPECT_EQ(got.trigger, TriggerType::scheduled);
+  EXPECT_FALSE(must(store().get_attempt(app.id, plain.attempt.id)).request_body.has_value());
+  EXPECT_EQ(store().get_attempt(app.id, gone.attempt.id).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(must(store().list_attempts(app.id, {}, {})).items.size(), 2u);
+  auto depth = must(store().queue_depth());
+  EXPECT_EQ(depth.pending, 1);
+  EXPECT_EQ(depth.success, 1);
+  EXPECT_TRUE(claim(t0_ + 4s).empty());
+  EXPECT_EQ(claim(t0_ + 6s).size(), 1u) << "the failed one is due again at its next attempt";
+}
+
 // The claim after a turn's outcomes sees them: a delivery recorded frees its endpoint's slot for the claim
 // that follows in the same call. A failed recording does not stop the claim.
 TEST_P(StoreContract, RecordThenClaimClaimsIntoTheSlotsTheOutcomesFreed) {

@@ -13,19 +13,20 @@ std::vector<const char*> Params::pointers() const {
   return out;
 }
 
-std::string text_array(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
+void ArrayLiteral::add(std::string_view value) {
+  std::string& out = separate();
+  out += '"';
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
   }
-  out += '}';
-  return out;
+  out += '"';
+}
+
+std::string text_array(const std::vector<std::string>& values) {
+  ArrayLiteral array;
+  for (const auto& value : values) array.add(std::string_view(value));
+  return array.str();
 }
 
 std::string Row::text(int col) const {

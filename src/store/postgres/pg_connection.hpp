@@ -54,6 +54,29 @@ class Params {
   std::vector<std::optional<std::string>> values_;
 };
 
+// A PostgreSQL array literal ({"a","b",NULL}) built element by element. Every element is quoted, so the
+// literal reads as an array of any type whose text forms they are ($1::bigint[], $2::text[]).
+class ArrayLiteral {
+ public:
+  void add(std::string_view value);
+  void add(std::int64_t value) { add(std::string_view(std::to_string(value))); }
+  void add(int value) { add(static_cast<std::int64_t>(value)); }
+  void add(TimePoint value) { add(to_millis(value)); }
+  void add_null() { separate() += "NULL"; }
+  template <class T>
+  void add(const std::optional<T>& value) {
+    if (value)
+      add(*value);
+    else
+      add_null();
+  }
+  std::string str() const { return text_ + '}'; }
+
+ private:
+  std::string& separate() { return text_ += text_.size() > 1 ? "," : ""; }
+  std::string text_ = "{";
+};
+
 // A PostgreSQL array literal ({"a","b"}) for a text[] parameter.
 std::string text_array(const std::vector<std::string>& values);
 

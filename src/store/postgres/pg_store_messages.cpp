@@ -4,8 +4,8 @@
 #include <map>
 
 #include "store/postgres/pg_query.hpp"
-#include "store/row_mapping.hpp"
 #include "store/postgres/pg_store_impl.hpp"
+#include "store/row_mapping.hpp"
 
 namespace hookd::store::postgres {
 namespace {

@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "store/postgres/pg_store_impl.hpp"
@@ -58,6 +60,20 @@ Result<void> check(const Result<std::int64_t>& r) {
   return {};
 }
 
+// Each outcome's delivery: its next state ($1 ids, $2 statuses, $3 attempts to count (0 or 1), $4 next due
+// times or NULL, one element an outcome). Returns the ids found.
+const std::string kRecordDeliveries =
+    "UPDATE deliveries d SET status = o.status, attempt_count = d.attempt_count + o.tries, "
+    "next_attempt_at = COALESCE(o.next_at, d.next_attempt_at), lease_until = NULL, lease_owner = NULL "
+    "FROM unnest($1::bigint[], $2::smallint[], $3::integer[], $4::bigint[]) AS o(id, status, tries, next_at) "
+    "WHERE d.id = o.id RETURNING d.id";
+// The attempts, one array a column in kAttemptColumns' order.
+const std::string kInsertAttempts = fmt::format(
+    "INSERT INTO attempts ({}) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
+    "$5::text[], $6::bigint[], $7::smallint[], $8::integer[], $9::text[], $10::text[], $11::text[], "
+    "$12::text[], $13::integer[], $14::text[], $15::text[], $16::smallint[])",
+    kAttemptColumns);
+
 // One endpoint change caused by an outcome, applied after all the batch's delivery rows.
 enum class EndpointChange { succeeded, failed_at, disable };
 
@@ -100,30 +116,44 @@ Store::RecordedThenClaimed PgStore::record_then_claim(std::span<const AttemptOut
 }
 
 Result<void> PgStore::record_in(WriteTx& tx, std::span<const AttemptOutcome> outcomes) {
+  // Two statements for the whole batch, each with one array a column: the deliveries' next state, then the
+  // attempts of the deliveries found. A statement per outcome took two round trips to the server each.
+  ArrayLiteral delivery_ids, statuses, tries, next_at;
+  for (const auto& o : outcomes) {
+    delivery_ids.add(o.delivery_id);
+    statuses.add(static_cast<int>(o.next_status));
+    tries.add(o.attempt.trigger == TriggerType::scheduled ? 1 : 0);
+    next_at.add(o.next_attempt_at);
+  }
+  auto updated =
+      tx.conn.exec(kRecordDeliveries, Params(delivery_ids.str(), statuses.str(), tries.str(), next_at.str()));
+  if (!updated) return std::unexpected(updated.error());
+  std::set<std::int64_t> found;  // the others' endpoint or application was deleted meanwhile: nothing to log
+  for (int i = 0; i < updated->rows(); ++i) found.insert(updated->row(i).int64(0));
+
+  std::array<ArrayLiteral, 16> columns;  // kAttemptColumns, in order
   // Endpoint rows are updated last and in id order, so two nodes recording batches that touch the same
   // endpoints lock them in the same order and cannot deadlock; each endpoint's changes keep batch order.
   std::map<std::string, std::vector<std::pair<EndpointChange, TimePoint>>> endpoint_changes;
   for (const auto& o : outcomes) {
+    if (!found.contains(o.delivery_id)) continue;
     const Attempt& a = o.attempt;
-    auto updated =
-        execute(tx.conn,
-                "UPDATE deliveries SET status = $1, attempt_count = attempt_count + $2, "
-                "next_attempt_at = COALESCE($3::bigint, next_attempt_at), lease_until = NULL, "
-                "lease_owner = NULL WHERE id = $4",
-                Params(static_cast<int>(o.next_status), a.trigger == TriggerType::scheduled ? 1 : 0,
-                       o.next_attempt_at, o.delivery_id));
-    if (!updated) return std::unexpected(updated.error());
-    if (*updated == 0) continue;  // its endpoint or application was deleted meanwhile: nothing to log
-    auto inserted = execute(
-        tx.conn,
-        fmt::format("INSERT INTO attempts ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-                    "$13, $14, $15, $16)",
-                    kAttemptColumns),
-        Params(a.id, a.msg_id, a.endpoint_id, a.app_id, a.url, a.timestamp, static_cast<int>(a.status),
-               a.response_status_code, a.response_body, a.response_headers_json, a.request_headers_json,
-               a.request_body, a.duration_ms, to_string(a.error), a.error_detail,
-               static_cast<int>(a.trigger)));
-    if (auto r = check(inserted); !r) return r;
+    columns[0].add(a.id);
+    columns[1].add(a.msg_id);
+    columns[2].add(a.endpoint_id);
+    columns[3].add(a.app_id);
+    columns[4].add(a.url);
+    columns[5].add(a.timestamp);
+    columns[6].add(static_cast<int>(a.status));
+    columns[7].add(a.response_status_code);
+    columns[8].add(a.response_body);
+    columns[9].add(a.response_headers_json);
+    columns[10].add(a.request_headers_json);
+    columns[11].add(a.request_body);
+    columns[12].add(a.duration_ms);
+    columns[13].add(to_string(a.error));
+    columns[14].add(a.error_detail);
+    columns[15].add(static_cast<int>(a.trigger));
     auto& changes = endpoint_changes[a.endpoint_id];
     // A change like the one before it would change nothing (a success after a success; a failure after a
     // failure, whose streak began at the first): one UPDATE an endpoint's run of outcomes, not one each.
@@ -136,6 +166,11 @@ Result<void> PgStore::record_in(WriteTx& tx, std::span<const AttemptOutcome> out
       add(EndpointChange::failed_at);
     }
     if (o.disable_endpoint) changes.emplace_back(EndpointChange::disable, a.timestamp);
+  }
+  if (!found.empty()) {
+    Params params;
+    for (const auto& column : columns) params.add(column.str());
+    if (auto r = check(execute(tx.conn, kInsertAttempts, params)); !r) return r;
   }
   for (const auto& [endpoint_id, changes] : endpoint_changes) {
     for (const auto& [change, at] : changes) {
