@@ -173,11 +173,11 @@ wait_receiver() {
 
 # Drain measurement: hookd is started on a data dir preloaded with $2 pending deliveries to nginx; returns
 # when nginx has answered them all and hookd has recorded every attempt (bounded by $3 s). Sets
-# DRAIN_SECONDS, DRAIN_RATE, DRAIN_CPU_PER_1K, DRAIN_HWM_MIB, DRAIN_RECORDED.
+# DRAIN_SECONDS, DRAIN_RATE, DRAIN_CPU_PER_1K, DRAIN_HWM_MIB, DRAIN_RECORDED. Arguments after $3 go to hookd serve.
 measure_drain() {
-  local data="$1" deliveries="$2" limit="$3"
+  local data="$1" deliveries="$2" limit="$3"; shift 3  # the rest: more arguments for hookd serve
   local r0; r0=$(nginx_requests)
-  start_hookd "$data"
+  start_hookd "$data" "$@"
   local t_end=$(( $(date +%s) + limit ))
   node bench/tools/wait_nginx.mjs --port "$NGINX_PORT" --from "$r0" --count "$deliveries" --timeout "$limit" || true
   # Every attempt recorded: nothing pending or out.

@@ -1,7 +1,7 @@
-// Fills a hookd SQLite store through the real store interface, for the benchmarks that need more data than
+// Fills a hookd store (SQLite, or PostgreSQL with --store URL) through the real store interface, for the benchmarks that need more data than
 // the HTTP API can load in reasonable time (backlog, growth) or that must measure delivery alone (delivery):
-//   bench_preload --data-dir DIR --app bench --endpoint URL [--endpoint URL …] --messages N
-//                 --payload-file FILE [--state pending|delivered] [--threads 16]
+//   bench_preload (--data-dir DIR | --store postgres://…) --app bench --endpoint URL [--endpoint URL …]
+//                 --messages N --payload-file FILE [--state pending|delivered] [--threads 16]
 // `pending`: every message gets one due delivery per endpoint (as if the endpoints had been paused), so a
 // hookd started on DIR afterwards drains them: its delivery rate, without ingest in the way.
 // `delivered`: the deliveries are then claimed and recorded as successful attempts (claim_due and
@@ -37,6 +37,7 @@ using namespace hookd;
 
 struct Options {
   std::string data_dir;
+  std::string store_url;  // instead of data_dir: a PostgreSQL store (not for --state history)
   std::string app_uid = "bench";
   std::vector<std::string> endpoints;
   long long messages = 0;
@@ -67,6 +68,8 @@ Options parse(int argc, char** argv) {
     };
     if (arg == "--data-dir")
       o.data_dir = value();
+    else if (arg == "--store")
+      o.store_url = value();
     else if (arg == "--app")
       o.app_uid = value();
     else if (arg == "--endpoint")
@@ -84,10 +87,11 @@ Options parse(int argc, char** argv) {
     else
       fail("unknown argument " + arg);
   }
-  if (o.data_dir.empty() || o.endpoints.empty() || o.payload_file.empty()) {
+  if (o.data_dir.empty() == o.store_url.empty() || o.endpoints.empty() || o.payload_file.empty() ||
+      (o.history && o.data_dir.empty())) {
     fail(
-        "usage: --data-dir DIR --endpoint URL… --messages N --payload-file FILE "
-        "[--state pending|delivered|history]");
+        "usage: (--data-dir DIR | --store URL) --endpoint URL… --messages N --payload-file FILE "
+        "[--state pending|delivered|history (--data-dir only)]");
   }
   return o;
 }
@@ -155,9 +159,13 @@ int main(int argc, char** argv) {
   buffer << in.rdbuf();
   const std::string payload = must(json_text::minify(buffer.str()), "payload file");
 
-  std::filesystem::create_directories(o.data_dir);
   store::StoreOptions store_options;
-  store_options.url = "sqlite:" + (std::filesystem::path(o.data_dir) / "hookd.db").string();
+  if (o.store_url.empty()) {
+    std::filesystem::create_directories(o.data_dir);
+    store_options.url = "sqlite:" + (std::filesystem::path(o.data_dir) / "hookd.db").string();
+  } else {
+    store_options.url = o.store_url;
+  }
   store_options.synchronous_full = false;
   auto store = must(store::open_store(store_options), "opening the store");
 

@@ -69,7 +69,7 @@ class Dispatcher {
 
   void run();
   // Claims due deliveries and starts them; `outcomes` (this turn's) are recorded with the first claim.
-  void claim_more(std::vector<store::AttemptOutcome> outcomes = {});
+  void claim_more(std::vector<store::AttemptOutcome> outcomes);
   void record(std::span<const store::AttemptOutcome> outcomes);
   void record_failed(std::size_t count, const Error& error);
   // Starts one delivery this dispatcher holds a slot for: sends it, or ends it at once (its endpoint was
