@@ -107,6 +107,12 @@ void Dispatcher::start() {
   } else if (*released > 0) {
     spdlog::info("resuming {} deliveries that were in flight when this node last stopped", *released);
   }
+  {
+    // Work due before this start (a backlog, the leases just released) is claimed at once: the first turn
+    // does not wait for a wake-up or the idle poll. Waiting for the poll held a backlog for a second.
+    std::lock_guard lock(mailbox_->mutex);
+    mailbox_->woken = true;
+  }
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "hookd-dispatch");
     run();

@@ -161,7 +161,6 @@ class DispatcherTest : public ::testing::Test {
       awake_ = dispatcher_.get();
     }
     dispatcher_->start();
-    dispatcher_->wake();  // as the store's work listener would: claim what is due now
   }
   // The work listener never wakes a dispatcher being destroyed: it is taken out of reach first.
   void stop_dispatcher() {
@@ -292,6 +291,19 @@ TEST_F(DispatcherTest, ADeliveryWhoseOutcomeCouldNotBeRecordedIsSentAgainAfterAR
 // An endpoint at its limit, its requests unanswered, costs no claims: deliveries that find no slot wait
 // without waking the dispatcher, and it claims them once a slot of theirs comes back. (Claiming on every
 // turn while a full endpoint had rows pending made a stuck endpoint cost a claim a turn.)
+// A backlog waiting when the dispatcher starts (a restart, endpoints paused) is claimed at once, without a
+// wake-up from the store and without waiting for the periodic claim.
+TEST_F(DispatcherTest, ABacklogWaitingAtStartIsClaimedAtOnce) {
+  const std::string app = app_with_endpoint("/ok");
+  for (int i = 0; i < 3; ++i) send_message(app);  // no dispatcher yet: the deliveries wait, pending
+  DispatcherOptions options;
+  options.idle_poll = std::chrono::seconds(60);
+  start_dispatcher(options);
+  EXPECT_TRUE(eventually([&] { return receiver_.requests_to("/ok") == 3; }))
+      << "the backlog waited for the periodic claim";
+  EXPECT_TRUE(eventually([&] { return attempt_statuses(app).size() == 3; }));
+}
+
 TEST_F(DispatcherTest, AFullEndpointCostsNoClaimsUntilOneOfItsSlotsComesBack) {
   const std::string app = app_with_endpoint("/held");
   DispatcherOptions options;
