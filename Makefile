@@ -41,6 +41,7 @@ test-e2e: build
 bench: build
 	@bench/run.sh
 	@bench/multinode.sh
+	@bench/scenarios/pg_delivery.sh
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'bench/*.cpp')

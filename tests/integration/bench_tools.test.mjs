@@ -99,3 +99,15 @@ test('bench/scenarios/latency.sh runs end to end against hookd and reports every
   const [received] = value('  deliveries received / max').split(' / ');
   assert.equal(Number(received), 400, stdout);  // 200 messages/s for 2 s, each delivered once
 });
+
+test('bench/scenarios/pg_delivery.sh drains a preloaded backlog from a throwaway PostgreSQL store', { timeout: 180000 }, async () => {
+  const env = { ...process.env, HOOKD_BIN, PRELOAD_BIN: path.join(root, 'build/bench_preload'),
+    PG_DELIVERY_DELIVERIES: '300', DELIVERY_FANOUTS: '1 3', BENCH_SECONDS: '1' };
+  const { stdout } = await run('bash', [path.join(root, 'bench/scenarios/pg_delivery.sh')], { env, cwd: root });
+  for (const fanout of [1, 3]) {
+    const line = stdout.split('\n').find((l) => l.startsWith(`| hookd delivery on PostgreSQL, fan-out ${fanout} (`));
+    assert.ok(line, `no drain row for fan-out ${fanout} in:\n${stdout}`);
+    assert.match(line, /\(300 recorded in /, line);
+    assert.ok(Number(line.split('|')[2].trim().split(' ')[0]) > 0, line);
+  }
+});
