@@ -1,5 +1,6 @@
-// Fills a hookd store (SQLite, or PostgreSQL with --store URL) through the real store interface, for the benchmarks that need more data than
-// the HTTP API can load in reasonable time (backlog, growth) or that must measure delivery alone (delivery):
+// Fills a hookd store (SQLite, or PostgreSQL with --store URL) through the real store interface, for the
+// benchmarks that need more data than the HTTP API can load in reasonable time (backlog, growth) or that must
+// measure delivery alone (delivery, pg_delivery):
 //   bench_preload (--data-dir DIR | --store postgres://…) --app bench --endpoint URL [--endpoint URL …]
 //                 --messages N --payload-file FILE [--state pending|delivered] [--threads 16]
 // `pending`: every message gets one due delivery per endpoint (as if the endpoints had been paused), so a
