@@ -108,6 +108,13 @@ class StoreContract : public ::testing::TestWithParam<StoreBackend> {
     return must(store().claim_due(now, options), "claim_due");
   }
 
+  // `n` messages to one endpoint, then one claim of them all.
+  std::vector<ClaimedDelivery> messages_claimed(const std::string& app_id, const std::string& endpoint_id,
+                                                int n) {
+    for (int i = 0; i < n; ++i) add_message(app_id, {endpoint_id});
+    return claim(t0_);
+  }
+
   AttemptOutcome outcome(const ClaimedDelivery& c, AttemptStatus status, int code, DeliveryStatus next,
                          std::optional<TimePoint> next_at = std::nullopt, TimePoint at = {}) {
     AttemptOutcome o;
@@ -720,9 +727,7 @@ TEST_P(StoreContract, RecordOutcomesMovesDeliveriesAndEndpoints) {
 TEST_P(StoreContract, RecordOutcomesIsAllOrNothing) {
   Application app = add_app();
   Endpoint ep = add_endpoint(app.id);
-  add_message(app.id, {ep.id});
-  add_message(app.id, {ep.id});
-  auto claimed = claim(t0_);
+  auto claimed = messages_claimed(app.id, ep.id, 2);
   ASSERT_EQ(claimed.size(), 2u);
   std::vector<AttemptOutcome> batch{
       outcome(claimed[0], AttemptStatus::success, 200, DeliveryStatus::succeeded),
@@ -744,9 +749,7 @@ TEST_P(StoreContract, RecordOutcomesIsAllOrNothing) {
 TEST_P(StoreContract, RecordedAttemptsKeepEveryFieldExactly) {
   Application app = add_app();
   Endpoint ep = add_endpoint(app.id);
-  add_message(app.id, {ep.id});
-  add_message(app.id, {ep.id});
-  auto claimed = claim(t0_);
+  auto claimed = messages_claimed(app.id, ep.id, 2);
   ASSERT_EQ(claimed.size(), 2u);
   auto odd = outcome(claimed[0], AttemptStatus::fail, 503, DeliveryStatus::pending, t0_ + 5s, t0_ + 1s);
   odd.attempt.response_body = "NULL";
