@@ -105,17 +105,22 @@ class SqliteStore final : public Store {
   // Runs `fn(WriteTx&)` -> Result<T> as one job of the group-commit writer; returns once it is committed.
   template <class F>
   auto write(F&& fn, Durability durability = Durability::durable) -> std::invoke_result_t<F&, WriteTx&> {
-    using R = std::invoke_result_t<F&, WriteTx&>;
-    std::optional<R> out;  // filled on the writer thread while this thread waits
-    auto status = writer_->submit(
-        [&](WriteTx& tx) -> Result<void> {
-          out.emplace(fn(tx));
-          if (!*out) return std::unexpected(out->error());
-          return {};
-        },
-        durability);
+    std::optional<std::invoke_result_t<F&, WriteTx&>>
+        out;  // filled on the writer thread while this one waits
+    auto status = writer_->submit(keeping(fn, out), durability);
     if (!status) return std::unexpected(status.error());
     return std::move(*out);
+  }
+
+  // A writer job that runs `fn` and keeps its typed result in `out`; a failed result fails the job. `fn` and
+  // `out` must outlive the job's answer.
+  template <class F, class R>
+  static WriteJob keeping(F& fn, std::optional<R>& out) {
+    return [&fn, &out](WriteTx& tx) -> Result<void> {
+      out.emplace(fn(tx));
+      if (!*out) return std::unexpected(out->error());
+      return {};
+    };
   }
 
   // write() without waiting: `done(Result<T>)` is called on the writer thread once the job's group has

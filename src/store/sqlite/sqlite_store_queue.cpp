@@ -321,12 +321,7 @@ Store::RecordedThenClaimed SqliteStore::record_then_claim(std::span<const Attemp
   auto claim_answered = std::make_shared<std::promise<Result<void>>>();
   jobs.push_back({record_job(outcomes, endpoint_changed), Durability::durable,
                   [record_answered](Result<void> r) { record_answered->set_value(std::move(r)); }});
-  jobs.push_back({[&claimed, &claim](WriteTx& tx) -> Result<void> {
-                    claimed.emplace(claim(tx));
-                    if (!*claimed) return std::unexpected(claimed->error());
-                    return {};
-                  },
-                  Durability::volatile_ok,
+  jobs.push_back({keeping(claim, claimed), Durability::volatile_ok,
                   [claim_answered](Result<void> r) { claim_answered->set_value(std::move(r)); }});
   auto record_future = record_answered->get_future();
   auto claim_future = claim_answered->get_future();
