@@ -106,6 +106,9 @@ api() { curl -sf -H "authorization: Bearer $TOKEN" -H "content-type: application
 # awk reads to the end: leaving early would fail curl with a broken pipe (exit 23), and pipefail with it.
 metric() { curl -sf "http://127.0.0.1:$HOOKD_PORT/metrics" | awk -v n="$1" '$1 == n && v == "" {v = $2} END {print v}'; }
 
+# The median of the numbers given as arguments.
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
 # CPU seconds (utime + stime) and peak RSS (VmHWM, KiB) of a live process.
 cpu_seconds() { awk -v t="$CLK_TCK" '{ sub(/^.*\) /, ""); print ($12 + $13) / t }' "/proc/$1/stat"; }
 hwm_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }

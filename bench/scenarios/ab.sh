@@ -43,6 +43,5 @@ for round in $(seq 1 "$ROUNDS"); do
   A_RATES+=("$a"); B_RATES+=("$b")
   echo "| $round | $a | $a_cpu | $b | $b_cpu |"
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 MA=$(median "${A_RATES[@]}"); MB=$(median "${B_RATES[@]}")
 echo "median ingest: A $MA msg/s, B $MB msg/s, B/A $(calc "$MB / $MA")"

@@ -6,9 +6,8 @@
 # 3,000 fast deliveries/s) for ISOLATION_SECONDS (default 20, or BENCH_SECONDS when shorter) a run. Run A:
 # a tenant with the 10 fast endpoints and an 11th that answers as fast (not measured), so that both runs write
 # the same rows a message and the figure is the never-answering endpoint's own effect, not an 11th endpoint's;
-# run B: another tenant with 10 fast endpoints and the stuck one,
-# created for the run (so its first requests time out within a 20 s run, after hookd's 15 s) and deleted
-# after it; the next round waits ISOLATION_SETTLE seconds (default 16) for B's last requests to time out, so
+# run B: another tenant with 10 fast endpoints and the stuck one, created for the run (so its first requests
+# time out within a 20 s run, after hookd's 15 s) and deleted after it; the next round waits ISOLATION_SETTLE seconds (default 16) for B's last requests to time out, so
 # that A runs without any. ISOLATION_ROUNDS (default 3) rounds of A then B in one hookd: the p99 of one run
 # moved by 15 % from one run to the next on our machines, as much as the target, so the figure is the median
 # of the rounds' ratios. Figure: the fast endpoints' create-to-receiver p50/p99 in B over A (target: p99
@@ -58,7 +57,6 @@ for round in $(seq 1 "$ROUNDS"); do
   RATIOS_P50+=("$(calc "$P50 / $a50")"); RATIOS_P99+=("$(calc "$P99 / $a99")")
   DETAIL+=("p99 $a99 -> $P99 ms, p50 $a50 -> $P50 ms, CPU $acpu -> $CPU_1K s; $aach and $ACHIEVED msg/s, $acount and $COUNT fast deliveries")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 STUCK_FAILS=$(metric 'hookd_delivery_attempts_total{outcome="fail",error="timeout"}')
 header "isolation (10 fast endpoints, $RATE msg/s each to all, ${SECS} s a run, $ROUNDS rounds; an 11th endpoint answers in run A, never in run B)"
 row "fast endpoints p50, with the stuck one over without (median of rounds)" "${RATIOS_P50[*]}" "" "$(median "${RATIOS_P50[@]}")"

@@ -105,8 +105,7 @@ class SqliteStore final : public Store {
   // Runs `fn(WriteTx&)` -> Result<T> as one job of the group-commit writer; returns once it is committed.
   template <class F>
   auto write(F&& fn, Durability durability = Durability::durable) -> std::invoke_result_t<F&, WriteTx&> {
-    std::optional<std::invoke_result_t<F&, WriteTx&>>
-        out;  // filled on the writer thread while this one waits
+    std::optional<std::invoke_result_t<F&, WriteTx&>> out;  // filled on the writer thread meanwhile
     auto status = writer_->submit(keeping(fn, out), durability);
     if (!status) return std::unexpected(status.error());
     return std::move(*out);
@@ -128,17 +127,16 @@ class SqliteStore final : public Store {
   template <class F, class D>
   void write_async(F fn, D done, Durability durability = Durability::durable) {
     using R = std::invoke_result_t<F&, WriteTx&>;
-    auto out = std::make_shared<std::optional<R>>();
+    struct Pending {
+      F fn;
+      std::optional<R> out;
+    };
+    auto pending = std::make_shared<Pending>(Pending{std::move(fn), std::nullopt});
     writer_->submit_async(
-        [fn = std::move(fn), out](WriteTx& tx) mutable -> Result<void> {
-          out->emplace(fn(tx));
-          if (!**out) return std::unexpected((*out)->error());
-          return {};
-        },
-        durability,
-        [out, done = std::move(done)](Result<void> status) mutable {
+        [pending, job = keeping(pending->fn, pending->out)](WriteTx& tx) { return job(tx); }, durability,
+        [pending, done = std::move(done)](Result<void> status) mutable {
           if (!status) return done(R(std::unexpected(std::move(status.error()))));
-          done(std::move(**out));
+          done(std::move(*pending->out));
         });
   }
 
