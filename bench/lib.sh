@@ -107,6 +107,8 @@ api() { curl -sf -H "authorization: Bearer $TOKEN" -H "content-type: application
 metric() { curl -sf "http://127.0.0.1:$HOOKD_PORT/metrics" | awk -v n="$1" '$1 == n && v == "" {v = $2} END {print v}'; }
 
 # The median of the numbers given as arguments.
+# The writer's durable commits that took at most $1 seconds so far (+Inf: all of them), from /metrics.
+commits_within() { metric "hookd_store_durable_commit_seconds_bucket{le=\"$1\"}"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 # CPU seconds (utime + stime) and peak RSS (VmHWM, KiB) of a live process.
@@ -162,7 +164,7 @@ start_receiver() {
   echo "receiver did not start" >&2; exit 1
 }
 receiver_stats() { curl -sf "http://127.0.0.1:$RECEIVER_PORT/stats?prefix=$1${2:+&reset=1}"; }
-json() { node -e "const j=JSON.parse(process.argv[1]);const v=j[process.argv[2]];console.log(typeof v==='number'?(Math.abs(v)>=100?v.toFixed(0):v.toFixed(3)):v)" "$1" "$2"; }
+json() { node -e "const j=JSON.parse(process.argv[1]);const v=j[process.argv[2]];console.log(typeof v==='number'?(Math.abs(v)>=100?v.toFixed(0):v.toFixed(3)):typeof v==='object'?JSON.stringify(v):v)" "$1" "$2"; }
 
 # Waits (at most $2 s) until the receiver has $1 samples under prefix $3.
 wait_receiver() {

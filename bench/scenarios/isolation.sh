@@ -30,24 +30,31 @@ for run in base stuck; do
 done
 api POST /api/v1/app/iso-base/endpoint "{\"url\":\"http://127.0.0.1:$RECEIVER_PORT/extra/base\"}" >/dev/null
 
-# One run to the tenant iso-$1; sets P50, P99, CPU_1K, ACHIEVED, COUNT.
+# One run to the tenant iso-$1; sets P50, P99, CPU_1K, ACHIEVED, COUNT, and what a slow run B could come from:
+# SLOW (durable commits over 10 ms / all of them: every create waits for one) and LAG (the load generator's
+# worst lag behind its schedule, ms: the machine short of CPU), and SLOW_SECONDS (the receiver's
+# slow_seconds: when, in seconds from the run's start, the slowest hundredth were sent).
 one_run() {
   local c0; c0=$(cpu_seconds "$HOOKD_PID")
+  local all0 fast0; all0=$(commits_within +Inf); fast0=$(commits_within 0.01)
   local load; load=$("$LOADGEN_BIN" --url "http://127.0.0.1:$HOOKD_PORT/api/v1/app/iso-$1/msg" \
     --token "$TOKEN" --body-file "$WORK/body.json" --rate "$RATE" --seconds "$SECS")
   wait_receiver $(( $(json "$load" ok) * 10 )) 60 "/$1/"
   local s; s=$(receiver_stats "/$1/" reset)
-  P50=$(json "$s" p50_ms); P99=$(json "$s" p99_ms); COUNT=$(json "$s" count)
+  P50=$(json "$s" p50_ms); P99=$(json "$s" p99_ms); COUNT=$(json "$s" count); SLOW_SECONDS=$(json "$s" slow_seconds)
   CPU_1K=$(calc "($(cpu_seconds "$HOOKD_PID") - $c0) / ($COUNT / 1000)")
   ACHIEVED=$(json "$load" rate_achieved)
+  local all1 fast1; all1=$(commits_within +Inf); fast1=$(commits_within 0.01)
+  SLOW="$(( (all1 - all0) - (fast1 - fast0) )) / $((all1 - all0))"
+  LAG=$(json "$load" worst_lag_ms)
 }
 
-RATIOS_P50=(); RATIOS_P99=(); DETAIL=()
+RATIOS_P50=(); RATIOS_P99=(); DETAIL=(); SLOWEST=()
 for round in $(seq 1 "$ROUNDS"); do
   [ "$round" -gt 1 ] && sleep "${ISOLATION_SETTLE:-16}"
   log "round $round: run A, $RATE msg/s x 10 fast endpoints for ${SECS}s"
   one_run base
-  a50=$P50; a99=$P99; acpu=$CPU_1K; aach=$ACHIEVED; acount=$COUNT
+  a50=$P50; a99=$P99; acpu=$CPU_1K; aach=$ACHIEVED; acount=$COUNT; aslow=$SLOW; alag=$LAG; a_slow_seconds=$SLOW_SECONDS
   stuck_id=$(json "$(api POST /api/v1/app/iso-stuck/endpoint \
     "{\"url\":\"http://127.0.0.1:$STUCK_PORT/never\"}")" id)
   log "round $round: run B, the same + 1 never-answering endpoint"
@@ -55,14 +62,18 @@ for round in $(seq 1 "$ROUNDS"); do
   # Deleted, it takes no more; its requests out end at their timeout.
   api DELETE "/api/v1/app/iso-stuck/endpoint/$stuck_id" >/dev/null
   RATIOS_P50+=("$(calc "$P50 / $a50")"); RATIOS_P99+=("$(calc "$P99 / $a99")")
-  DETAIL+=("p99 $a99 -> $P99 ms, p50 $a50 -> $P50 ms, CPU $acpu -> $CPU_1K s; $aach and $ACHIEVED msg/s, $acount and $COUNT fast deliveries")
+  SLOWEST+=("A $a_slow_seconds, B $SLOW_SECONDS")
+  DETAIL+=("p99 $a99 -> $P99 ms, p50 $a50 -> $P50 ms, CPU $acpu -> $CPU_1K s; $aach and $ACHIEVED msg/s, $acount and $COUNT fast deliveries; commits over 10 ms $aslow and $SLOW; worst load lag $alag and $LAG ms")
 done
 STUCK_FAILS=$(metric 'hookd_delivery_attempts_total{outcome="fail",error="timeout"}')
 header "isolation (10 fast endpoints, $RATE msg/s each to all, ${SECS} s a run, $ROUNDS rounds; an 11th endpoint answers in run A, never in run B)"
 row "fast endpoints p50, with the stuck one over without (median of rounds)" "${RATIOS_P50[*]}" "" "$(median "${RATIOS_P50[@]}")"
 row "fast endpoints p99, with the stuck one over without (median of rounds)" "${RATIOS_P99[*]}" "" "$(median "${RATIOS_P99[@]}")"
 row "  (target: p99 ratio < 1.10)" "" "" ""
-for i in "${!DETAIL[@]}"; do row "  round $((i + 1))" "${DETAIL[$i]}" "" ""; done
+for i in "${!DETAIL[@]}"; do
+  row "  round $((i + 1))" "${DETAIL[$i]}" "" ""
+  row "    when the slowest hundredth were sent ([second of the run, deliveries])" "${SLOWEST[$i]}" "" ""
+done
 row "  timed-out attempts to the stuck endpoints so far" "${STUCK_FAILS:-0}" "" ""
 row "  peak RSS" "$(( $(hwm_kib "$HOOKD_PID") / 1024 )) MiB" "" ""
 # The stuck server goes first, so hookd's graceful stop does not wait for its requests' timeout.

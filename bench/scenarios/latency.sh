@@ -40,7 +40,6 @@ log "hookd: loadgen -> hookd -> receiver at $RATE/s for ${WARMUP}s + ${SECS}s"
 WARM=$(warm_up "http://127.0.0.1:$HOOKD_PORT/api/v1/app/latency/msg" "$TOKEN" /hook)
 CPU0=$(cpu_seconds "$HOOKD_PID")
 # The writer's durable commits (each create waits for one) and how many took over 10 ms, over the run.
-commits_within() { metric "hookd_store_durable_commit_seconds_bucket{le=\"$1\"}"; }
 COMMITS0=$(commits_within +Inf); FAST0=$(commits_within 0.01)
 LOAD=$(load "http://127.0.0.1:$HOOKD_PORT/api/v1/app/latency/msg" "$TOKEN" "$SECS")
 wait_receiver "$(json "$LOAD" ok)" 60 /hook

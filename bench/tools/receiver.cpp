@@ -3,8 +3,10 @@
 // whole request. CLOCK_MONOTONIC (std::chrono::steady_clock on Linux) is shared by every process on the
 // machine, so the two clocks agree.
 //   bench_receiver --port P [--stuck-port Q]
-// GET /stats?prefix=/hook&reset=1 -> {count, untimed, p50_ms, p99_ms, p999_ms, max_ms} over the paths that
-// start with the prefix (reset=1 then drops them). --stuck-port also opens a listener that accepts
+// GET /stats?prefix=/hook&reset=1 -> {count, untimed, p50_ms, p99_ms, p999_ms, max_ms, slow_seconds} over the
+// paths that start with the prefix (reset=1 then drops them). slow_seconds says when the slowest hundredth
+// were sent: [[second, count], ...], seconds counted from the first send, so a tail from one stall shows as
+// one or two seconds and a tail spread over the run as many. --stuck-port also opens a listener that accepts
 // connections, reads everything and never answers. Loopback only; one thread.
 #include <fmt/format.h>
 
@@ -27,7 +29,7 @@ namespace {
 // The shared names of bench_asio.hpp.
 using namespace bench;  // NOLINT(google-build-using-namespace)
 
-constexpr std::size_t kMaxSamples = 5'000'000;  // bounded memory: about 40 MB of doubles per path at most
+constexpr std::size_t kMaxSamples = 5'000'000;  // bounded memory: about 80 MB per path at most
 constexpr std::uint64_t kBodyLimit = 64 << 20;  // Beast's default (1 MB) would drop larger deliveries
 constexpr auto kIdleTimeout = std::chrono::seconds(120);  // longer than any pause in a scenario
 
@@ -55,31 +57,53 @@ class Samples {
     // Grow by doubling ourselves: the vector's own growth would overshoot the cap.
     if (b.values.size() == b.values.capacity())
       b.values.reserve(std::min(std::max<std::size_t>(1024, 2 * b.values.capacity()), kMaxSamples));
-    b.values.push_back(static_cast<double>(monotonic_ns(arrived) - sent) / 1e6);
+    b.values.push_back(Sample{static_cast<double>(monotonic_ns(arrived) - sent) / 1e6, sent});
   }
 
   // The JSON answer of GET /stats; quantile p is the sorted samples' element min(n - 1, floor(p * n)).
   std::string stats(std::string_view prefix, bool reset) {
-    std::vector<double> all;
+    std::vector<Sample> all;
     long long untimed = 0;
     auto first = buckets_.lower_bound(prefix), last = first;
     for (; last != buckets_.end() && last->first.starts_with(prefix); ++last) {
       all.insert(all.end(), last->second.values.begin(), last->second.values.end());
       untimed += last->second.untimed;
     }
-    std::sort(all.begin(), all.end());
+    std::sort(all.begin(), all.end(), [](const Sample& a, const Sample& b) { return a.ms < b.ms; });
+    auto index = [&](double p) { return std::min(all.size() - 1, static_cast<std::size_t>(p * all.size())); };
     auto q = [&](double p) -> std::string {
-      if (all.empty()) return "null";
-      return fmt::format("{}", all[std::min(all.size() - 1, static_cast<std::size_t>(p * all.size()))]);
+      return all.empty() ? "null" : fmt::format("{}", all[index(p)].ms);
     };
     if (reset) buckets_.erase(first, last);
-    return fmt::format(R"({{"count":{},"untimed":{},"p50_ms":{},"p99_ms":{},"p999_ms":{},"max_ms":{}}})",
-                       all.size(), untimed, q(0.5), q(0.99), q(0.999), q(1) /* the last: max */);
+    return fmt::format(
+        R"({{"count":{},"untimed":{},"p50_ms":{},"p99_ms":{},"p999_ms":{},"max_ms":{},"slow_seconds":{}}})",
+        all.size(), untimed, q(0.5), q(0.99), q(0.999), q(1) /* the last: max */,
+        slow_seconds(all, index(0.99)));
   }
 
  private:
+  struct Sample {
+    double ms;
+    std::int64_t sent_ns;
+  };
+
+  // When the samples from `from` on (sorted by latency: the slowest) were sent, by second since the first
+  // send.
+  static std::string slow_seconds(const std::vector<Sample>& sorted, std::size_t from) {
+    if (sorted.empty()) return "[]";
+    auto first_sent = std::min_element(sorted.begin(), sorted.end(), [](const Sample& a, const Sample& b) {
+                        return a.sent_ns < b.sent_ns;
+                      })->sent_ns;
+    std::map<std::int64_t, long long> by_second;
+    for (auto i = from; i < sorted.size(); ++i) ++by_second[(sorted[i].sent_ns - first_sent) / 1'000'000'000];
+    std::string out = "[";
+    for (const auto& [second, count] : by_second)
+      out += fmt::format("{}[{},{}]", out.size() > 1 ? "," : "", second, count);
+    return out + "]";
+  }
+
   struct Bucket {
-    std::vector<double> values;
+    std::vector<Sample> values;
     long long untimed = 0;
   };
   std::map<std::string, Bucket, std::less<>> buckets_;  // ordered: a prefix's paths are one range

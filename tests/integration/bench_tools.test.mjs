@@ -63,8 +63,14 @@ test('bench_loadgen and bench_receiver count the same requests, and the stuck po
     assert.equal(s.count, 400, JSON.stringify(s));
     assert.equal(s.untimed, 1);
     assert.ok(s.p50_ms > 0 && s.p50_ms <= s.p99_ms && s.p99_ms <= s.p999_ms && s.p999_ms <= s.max_ms, JSON.stringify(s));
+    // When the slowest hundredth (400 - 396) were sent, by second of the 1 s run.
+    assert.equal(s.slow_seconds.reduce((n, [second, count]) => {
+      assert.ok(second === 0 || second === 1, JSON.stringify(s.slow_seconds));
+      return n + count;
+    }, 0), 4, JSON.stringify(s.slow_seconds));
     assert.equal((await receiver.stats('/direct/', true)).count, 400);
-    assert.deepEqual(await receiver.stats('/direct/'), { count: 0, untimed: 0, p50_ms: null, p99_ms: null, p999_ms: null, max_ms: null });
+    assert.deepEqual(await receiver.stats('/direct/'),
+      { count: 0, untimed: 0, p50_ms: null, p99_ms: null, p999_ms: null, max_ms: null, slow_seconds: [] });
 
     // The stuck port reads the request and never answers (the connection stays open, silent).
     const socket = net.connect(receiver.stuck, '127.0.0.1');
