@@ -1,5 +1,6 @@
 // PostgreSQL-specific behaviour: several nodes (Store objects) on one database, migrations racing at
 // start-up, cross-node wake-ups and error mapping. The shared Store contract runs in store_contract_test.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
@@ -459,6 +460,36 @@ TEST_F(PostgresStore, TextArraysAndParametersSurviveQuotes) {
   EXPECT_EQ(result.row(0).int64(0), 3);
   EXPECT_EQ(result.row(0).text(1), "b\"c\\d");
   EXPECT_TRUE(result.row(0).boolean(2));
+}
+
+// A statement is parsed and planned once a session: its second run executes the prepared one. Past the bound,
+// statements still run (unnamed) and the session keeps no more of them; a table changed under a prepared
+// statement (another node's migration) is re-planned by the server, not an error.
+TEST_F(PostgresStore, StatementsArePreparedOnceASessionWithinABound) {
+  auto conn = must(postgres::PgConnection::connect(url_), "connect");
+  const std::string sum = "SELECT $1::int + 1";
+  EXPECT_EQ(must(conn.exec(sum, postgres::Params(std::int64_t{1}))).row(0).int64(0), 2);
+  EXPECT_EQ(must(conn.exec(sum, postgres::Params(std::int64_t{41}))).row(0).int64(0), 42);
+  const std::string count_prepared = "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1";
+  EXPECT_EQ(must(conn.exec(count_prepared, postgres::Params(sum))).row(0).int64(0), 1);
+
+  for (int i = 0; i < 300; ++i) {
+    auto sql = fmt::format("SELECT $1::int * {}", i);
+    EXPECT_EQ(must(conn.exec(sql, postgres::Params(std::int64_t{2}))).row(0).int64(0), 2 * i) << sql;
+  }
+  EXPECT_EQ(must(conn.exec("SELECT count(*) FROM pg_prepared_statements")).row(0).int64(0), 256);
+
+  must(conn.exec_script("CREATE TABLE prepared_probe (a int); INSERT INTO prepared_probe VALUES (7)"));
+  auto table_sql = "SELECT a FROM prepared_probe";
+  EXPECT_EQ(must(conn.exec(table_sql)).row(0).int64(0), 7);
+  must(conn.exec_script("ALTER TABLE prepared_probe ADD COLUMN b int; CREATE INDEX ON prepared_probe (a)"));
+  EXPECT_EQ(must(conn.exec(table_sql)).row(0).int64(0), 7);
+  must(conn.exec_script("DROP TABLE prepared_probe"));
+
+  // A statement the server refuses is an error as before, and is not kept.
+  auto bad = conn.exec("SELEC 1");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().kind, ErrorKind::internal);
 }
 
 }  // namespace

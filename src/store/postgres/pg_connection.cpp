@@ -117,11 +117,30 @@ Error PgConnection::error_of(const PGresult* result, std::string_view sql) const
   return pg_error(state != nullptr ? state : "", fmt::format("{} (in: {}…)", message, head), lost);
 }
 
+// Every statement hookd runs often is the same text each time (values go in parameters), and PostgreSQL
+// spent more of a message create parsing and planning its statements than running them: a statement is
+// prepared once per session and then executed by name (PostgreSQL still re-plans it when a table it reads
+// changes). Unnamed Parse/Bind costs the same round trips, so nothing is lost on a statement run once.
+Result<std::optional<std::string>> PgConnection::prepared_name(const std::string& sql, int params) {
+  if (auto it = prepared_.find(sql); it != prepared_.end()) return it->second;
+  if (prepared_.size() >= kMaxPrepared) return std::nullopt;
+  std::string name = fmt::format("hookd_{}", prepared_.size());
+  PgResult prepared(PQprepare(conn_.get(), name.c_str(), sql.c_str(), params, nullptr));
+  if (prepared.get() == nullptr) return std::unexpected(error_of(nullptr, sql));
+  if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK)
+    return std::unexpected(error_of(prepared.get(), sql));
+  return prepared_.emplace(sql, std::move(name)).first->second;
+}
+
 Result<PgResult> PgConnection::exec(std::string_view sql, const Params& params) {
   std::string text(sql);
   auto values = params.pointers();
-  PgResult result(PQexecParams(conn_.get(), text.c_str(), params.size(), nullptr, values.data(), nullptr,
-                               nullptr, /*resultFormat=text*/ 0));
+  auto name = prepared_name(text, params.size());
+  if (!name) return std::unexpected(name.error());
+  PgResult result(*name ? PQexecPrepared(conn_.get(), (*name)->c_str(), params.size(), values.data(), nullptr,
+                                         nullptr, /*resultFormat=text*/ 0)
+                        : PQexecParams(conn_.get(), text.c_str(), params.size(), nullptr, values.data(),
+                                       nullptr, nullptr, /*resultFormat=text*/ 0));
   // A null result means out of memory or a lost connection; PQerrorMessage then says which.
   if (result.get() == nullptr) return std::unexpected(error_of(nullptr, sql));
   auto status = PQresultStatus(result.get());

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -137,8 +138,15 @@ class PgConnection {
   };
   explicit PgConnection(PGconn* conn) : conn_(conn) {}
   Error error_of(const PGresult* result, std::string_view sql) const;
+  // The name of `sql` prepared on this session, preparing it on first use; nullopt past kMaxPrepared
+  // statements (the statement then runs unnamed, parsed and planned each time).
+  Result<std::optional<std::string>> prepared_name(const std::string& sql, int params);
 
+  // Statements built with varying text (list filters) are few, but a bound keeps a server session small
+  // whatever a caller builds.
+  static constexpr std::size_t kMaxPrepared = 256;
   std::unique_ptr<PGconn, Finish> conn_;
+  std::unordered_map<std::string, std::string> prepared_;  // statement text -> its name on this session
 };
 
 // The error kind for a SQLSTATE; also used by tests.

@@ -23,6 +23,7 @@ namespace hookd::store::postgres {
 struct WriteTx {
   PgConnection& conn;
   bool added_due_work = false;
+  bool others_notified = false;  // the work's own statement sent the NOTIFY (a round trip saved)
 };
 
 class PgStore final : public Store {
@@ -127,7 +128,7 @@ class PgStore final : public Store {
       WriteTx tx{conn};
       R out = fn(tx);
       Result<void> committed;
-      if (out && tx.added_due_work) committed = notify_others(conn);
+      if (out && tx.added_due_work && !tx.others_notified) committed = notify_others(conn);
       if (out && committed) committed = conn.exec_script("COMMIT");
       if (!out || !committed) {
         (void)conn.exec_script("ROLLBACK");
@@ -142,6 +143,7 @@ class PgStore final : public Store {
   }
 
   Result<void> notify_others(PgConnection& conn);
+  const std::string& token() const { return token_; }
 
   // The work of claim_due and record_outcomes inside the caller's transaction.
   static Result<std::vector<ClaimedDelivery>> claim_in(WriteTx& tx, TimePoint now,
