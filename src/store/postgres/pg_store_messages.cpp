@@ -31,7 +31,8 @@ Result<Message> find_message(PgConnection& conn, std::string_view app_id, std::s
 // create, measured; the server's parsing and planning, now prepared away, were what bounded ingest). Answers
 // (application found, message inserted, the endpoints that got a delivery row). The deliveries are
 // inserted in the endpoints' given order (delivery ids grow in that order); a message whose event id exists
-// inserts nothing (ON CONFLICT on (app_id, event_id): a concurrent insert of the same event id is waited for).
+// inserts nothing (ON CONFLICT on (app_id, event_id): a concurrent insert of the same event id is waited
+// for).
 const std::string kCreateMessage = fmt::format(
     "WITH app AS (SELECT 1 FROM applications WHERE id = $2), "
     "msg AS (INSERT INTO messages ({}) SELECT $1, $2, $3, $4, $5, $6, $7 FROM app "
