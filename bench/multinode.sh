@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Ingest and sustained delivery on SQLite (one node) and on PostgreSQL with 1, 2 and 3 nodes, in one
 # invocation on loopback, each with its ratio to the SQLite single node of the same run.
-#   BENCH_SECONDS (default 10): length of each ingest run. Run by `make bench` after bench/run.sh.
+#   BENCH_SECONDS (default 10): length of each ingest run. HOOKD_BIN (default build/hookd): the binary
+#   measured. Run by `make bench` after bench/run.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
+HOOKD_BIN="${HOOKD_BIN:-build/hookd}"
 WORK=$(mktemp -d /tmp/hookd-bench-mn-XXXXXX)
 TOKEN=bench-token
 NGINX_PORT=$((20000 + RANDOM % 12000))  # below the ephemeral range (bench/lib.sh)
@@ -29,14 +31,14 @@ node -e 'const c=require("./catalogs/booking-platform.json");const t=c.eventType
 PG_DIR=$(mktemp -d /tmp/hookd-bench-pg-XXXXXX)
 PG_URL=$(scripts/pg-cluster.sh start "$PG_DIR")
 # Nodes on one PostgreSQL store share the key sealing endpoint secrets (docs/RELIABILITY.md).
-export HOOKD_SECRET_KEY=${HOOKD_SECRET_KEY:-$(build/hookd secrets generate-key)}
+export HOOKD_SECRET_KEY=${HOOKD_SECRET_KEY:-$("$HOOKD_BIN" secrets generate-key)}
 
 # run_case NAME NODES STORE: starts NODES hookd processes on STORE, ingests from one wrk per node, measures.
 run_case() {
   local name=$1 nodes=$2 store=$3 urls=() port
   for i in $(seq 1 "$nodes"); do
     port=$((NGINX_PORT + 10 + i))
-    build/hookd serve --listen "127.0.0.1:$port" --data-dir "$WORK/data-$name" --admin-token "$TOKEN" \
+    "$HOOKD_BIN" serve --listen "127.0.0.1:$port" --data-dir "$WORK/data-$name" --admin-token "$TOKEN" \
       --allow-private-targets --catalog booking-platform --log-level warn --node-id "node$i" \
       ${store:+--store "$store"} > "$WORK/$name-$i.log" 2>&1 &
     PIDS+=($!)
