@@ -8,19 +8,19 @@ namespace hookd::api {
 
 Result<store::NewMessage> prepare_message(ApiContext& ctx, PayloadValidator& validator,
                                           IngestRequest&& request) {
-  auto type = ctx.store.get_event_type(request.event_type);
-  if (!type) {
-    if (type.error().kind == ErrorKind::not_found) {
+  auto config =
+      ctx.store.ingest_config(request.app_id, request.event_type, tenant_validation_key(request.app_id));
+  if (!config) {
+    if (config.error().kind == ErrorKind::not_found) {
       return invalid("eventType", "unknown event type: " + request.event_type);
     }
-    return std::unexpected(type.error());
+    return std::unexpected(config.error());
   }
-  if (type->archived) return invalid("eventType", "event type is archived: " + request.event_type);
+  const EventType& type = config->event_type;
+  if (type.archived) return invalid("eventType", "event type is archived: " + request.event_type);
   std::optional<ValidationMode> tenant_mode;
-  if (auto setting = ctx.store.get_setting(tenant_validation_key(request.app_id)); setting && *setting) {
-    tenant_mode = parse_validation_mode(**setting);
-  }
-  if (auto r = validator.check(*type, request.payload, tenant_mode, request.parsed_payload); !r)
+  if (config->validation_setting) tenant_mode = parse_validation_mode(*config->validation_setting);
+  if (auto r = validator.check(type, request.payload, tenant_mode, request.parsed_payload); !r)
     return std::unexpected(r.error());
 
   store::NewMessage out;
@@ -33,9 +33,7 @@ Result<store::NewMessage> prepare_message(ApiContext& ctx, PayloadValidator& val
   m.channels = std::move(request.channels);
   m.created_at = request.created_at ? *request.created_at : ctx.clock.now();
 
-  auto endpoints = ctx.store.all_endpoints(m.app_id);
-  if (!endpoints) return std::unexpected(endpoints.error());
-  for (const auto& e : *endpoints)
+  for (const auto& e : config->endpoints)
     if (endpoint_wants(e, m)) out.endpoint_ids.push_back(e.id);
   return out;
 }

@@ -8,7 +8,10 @@
 // with callgrind), and ingest made four of them per message. The cache is exact for a store that is the
 // only writer of its database (one hookd process on an SQLite file): every write of these rows calls
 // invalidate() after its commit and before its caller gets the answer, so no read that starts after a
-// write was acknowledged can see the old rows. It is not used where other processes write (PostgreSQL).
+// write was acknowledged can see the old rows. Where other processes write (PostgreSQL), the generation is
+// instead a version the database itself counts, which every write of these rows bumps in its transaction;
+// a reader reads it first and advances the cache to it (advance_to), so an entry loaded before a write that
+// another node committed is never served after the version shows it (docs/DESIGN.md).
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -72,6 +75,14 @@ class ConfigCache {
  public:
   // After any committed write of applications, event types, endpoints or settings.
   void invalidate() { generation_.fetch_add(1, std::memory_order_acq_rel); }
+  // The generation becomes `version` if that is newer: entries loaded under an older one are not served.
+  // Concurrent readers may advance it in any order; it never goes back.
+  void advance_to(std::uint64_t version) {
+    std::uint64_t current = generation_.load(std::memory_order_acquire);
+    while (current < version &&
+           !generation_.compare_exchange_weak(current, version, std::memory_order_acq_rel)) {
+    }
+  }
 
   template <class Load>
   Result<Application> application(std::string_view id_or_uid, Load&& load) {

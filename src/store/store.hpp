@@ -71,6 +71,14 @@ struct NewMessage {
   std::optional<IdempotencyRecord> idempotency;
 };
 
+// What a message create reads before it writes: its event type, the tenant's validation setting and every
+// endpoint of the tenant (for the fan-out).
+struct IngestConfig {
+  EventType event_type;
+  std::optional<std::string> validation_setting;
+  std::vector<Endpoint> endpoints;
+};
+
 struct CreatedMessage {
   Message message;
   bool existed = false;  // an earlier message of this app had the same event_id; nothing was written
@@ -202,6 +210,19 @@ class Store {
   virtual Result<int> reseal_endpoint_secrets() = 0;
 
   // Messages. get_message accepts the msg id or the producer's event_id. Lists are newest first.
+  // The configuration a create of `event_type` for `app_id` reads, as of no earlier than the call (never
+  // older than a write that was answered before it). not_found: no such event type. A store may serve it
+  // from memory where it can do so exactly; by default it is the three reads.
+  virtual Result<IngestConfig> ingest_config(std::string_view app_id, std::string_view event_type,
+                                             std::string_view setting_key) {
+    auto type = get_event_type(event_type);
+    if (!type) return std::unexpected(type.error());
+    auto setting = get_setting(setting_key);
+    if (!setting) return std::unexpected(setting.error());
+    auto endpoints = all_endpoints(app_id);
+    if (!endpoints) return std::unexpected(endpoints.error());
+    return IngestConfig{std::move(*type), std::move(*setting), std::move(*endpoints)};
+  }
   virtual Result<CreatedMessage> create_message(const NewMessage& message) = 0;
   // create_message answered through `done` instead of by returning, for callers that must not block (the
   // HTTP server's ingest path). `done` is called exactly once, perhaps on a store thread, after the

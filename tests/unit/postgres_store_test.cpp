@@ -19,6 +19,7 @@
 #include "core/ids.hpp"
 #include "pg_cluster.hpp"
 #include "store/postgres/pg_connection.hpp"
+#include "store/postgres/pg_migrations.hpp"
 #include "store/postgres/pg_store.hpp"
 #include "store/store.hpp"
 
@@ -112,8 +113,9 @@ TEST_F(PostgresStore, NodesStartingTogetherMigrateOnce) {
   for (int i = 0; i < kNodes; ++i) {
     EXPECT_TRUE(nodes[static_cast<std::size_t>(i)]) << errors[static_cast<std::size_t>(i)];
   }
-  EXPECT_EQ(scalar(url_, "SELECT COUNT(*) FROM schema_migrations"), 1);
-  EXPECT_EQ(scalar(url_, "SELECT MAX(version) FROM schema_migrations"), 1);
+  const auto known = static_cast<std::int64_t>(postgres::migrations().size());
+  EXPECT_EQ(scalar(url_, "SELECT COUNT(*) FROM schema_migrations"), known);
+  EXPECT_EQ(scalar(url_, "SELECT MAX(version) FROM schema_migrations"), known);
   // Opening again applies nothing and keeps the data.
   Application app = add_app(*nodes[0]);
   auto again = open_node(url_);
@@ -255,6 +257,94 @@ TEST_F(PostgresStore, OutcomesRewriteAnEndpointRowOnlyWhenItsStreakChanges) {
   record({outcome(5, true)});
   EXPECT_NE(scalar(url_, row_version), failing);
   EXPECT_FALSE(must(store->get_endpoint_by_id(ep.id)).failing_since.has_value());
+}
+
+// Node A serves a create's configuration from memory; every write node B commits to it (an endpoint added,
+// filtered, disabled by its outcomes or deleted, an event type archived, the tenant's validation setting)
+// is seen by A's next create at once.
+TEST_F(PostgresStore, TheCachedIngestConfigSeesEveryWriteOfAnotherNodeAtOnce) {
+  auto node_a = open_node(url_);
+  auto node_b = open_node(url_);
+  Application app = add_app(*node_a);
+  EventType type;
+  type.name = "user.created";
+  type.created_at = type.updated_at = t0_;
+  must(node_a->create_event_type(type), "create_event_type");
+  const std::string key = "validation:" + app.id;
+  auto config = [&] { return must(node_a->ingest_config(app.id, type.name, key), "ingest_config"); };
+  auto endpoint_ids = [&] {
+    std::vector<std::string> ids;
+    for (const auto& e : config().endpoints) ids.push_back(e.id);
+    return ids;
+  };
+
+  EXPECT_TRUE(config().endpoints.empty());
+  EXPECT_FALSE(config().validation_setting.has_value());
+  Endpoint ep = add_endpoint(*node_b, app.id);
+  EXPECT_EQ(endpoint_ids(), std::vector<std::string>{ep.id}) << "an endpoint created on B";
+
+  ep.event_types = std::vector<std::string>{"other.type"};
+  must(node_b->update_endpoint(ep), "update_endpoint");
+  EXPECT_EQ(config().endpoints.at(0).event_types, ep.event_types) << "an endpoint's filter changed on B";
+
+  must(node_b->set_setting(key, "strict"), "set_setting");
+  EXPECT_EQ(config().validation_setting, std::optional<std::string>("strict")) << "a setting written on B";
+
+  type.archived = true;
+  must(node_b->update_event_type(type), "update_event_type");
+  EXPECT_TRUE(config().event_type.archived) << "an event type archived on B";
+
+  // B's dispatcher disables the endpoint (410 Gone): an outcome's write of the endpoint row.
+  add_message(*node_b, app.id, {ep.id});
+  auto claimed = must(node_b->claim_due(t0_, claim_options("b", 10)));
+  ASSERT_EQ(claimed.size(), 1u);
+  AttemptOutcome gone;
+  gone.delivery_id = claimed[0].delivery.id;
+  gone.attempt.id = ids_.next(id_prefix::attempt);
+  gone.attempt.msg_id = claimed[0].delivery.msg_id;
+  gone.attempt.endpoint_id = ep.id;
+  gone.attempt.app_id = app.id;
+  gone.attempt.url = ep.url;
+  gone.attempt.timestamp = t0_;
+  gone.attempt.status = AttemptStatus::fail;
+  gone.attempt.response_status_code = 410;
+  gone.next_status = DeliveryStatus::failed;
+  gone.disable_endpoint = true;
+  must(node_b->record_outcomes(std::vector<AttemptOutcome>{gone}), "record_outcomes");
+  EXPECT_TRUE(config().endpoints.at(0).disabled) << "an endpoint disabled by an outcome on B";
+
+  must(node_b->delete_endpoint(app.id, ep.id), "delete_endpoint");
+  EXPECT_TRUE(config().endpoints.empty()) << "an endpoint deleted on B";
+  must(node_b->delete_event_type(type.name), "delete_event_type");
+  auto missing = node_a->ingest_config(app.id, type.name, key);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, ErrorKind::not_found) << "an event type deleted on B";
+}
+
+// While the version stands, the rows are not read again: a change made with the version's triggers turned
+// off (never done by hookd) is not seen until something bumps the version.
+TEST_F(PostgresStore, TheIngestConfigIsServedFromMemoryWhileTheVersionStands) {
+  auto node = open_node(url_);
+  Application app = add_app(*node);
+  EventType type;
+  type.name = "user.created";
+  type.created_at = type.updated_at = t0_;
+  must(node->create_event_type(type), "create_event_type");
+  Endpoint ep = add_endpoint(*node, app.id);
+  const std::string key = "validation:" + app.id;
+  ASSERT_FALSE(must(node->ingest_config(app.id, type.name, key)).endpoints.at(0).disabled);
+
+  auto conn = must(postgres::PgConnection::connect(url_), "connect");
+  must(conn.exec_script("ALTER TABLE endpoints DISABLE TRIGGER endpoints_bump_config; "
+                        "UPDATE endpoints SET disabled = true; "
+                        "ALTER TABLE endpoints ENABLE TRIGGER endpoints_bump_config"),
+       "update without the trigger");
+  EXPECT_FALSE(must(node->ingest_config(app.id, type.name, key)).endpoints.at(0).disabled)
+      << "read again although the version had not moved";
+  EXPECT_TRUE(must(node->get_endpoint(app.id, ep.id)).disabled) << "other reads are not cached";
+
+  must(node->set_setting("unrelated", "x"), "set_setting");  // any write of the three tables bumps it
+  EXPECT_TRUE(must(node->ingest_config(app.id, type.name, key)).endpoints.at(0).disabled);
 }
 
 TEST_F(PostgresStore, AnExpiredLeaseIsTakenOverAndARestartReleasesItsOwn) {

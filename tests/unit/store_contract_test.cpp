@@ -230,6 +230,42 @@ TEST_P(StoreContract, EventTypeCrudConflictAndImport) {
   EXPECT_EQ(store().update_event_type(unknown).error().kind, ErrorKind::not_found);
 }
 
+// What a message create reads, in one call: the event type, the tenant's setting, every endpoint of the
+// tenant (disabled ones too, for the fan-out to skip), each as just written.
+TEST_P(StoreContract, IngestConfigReadsTheTypeTheSettingAndEveryEndpointAsWritten) {
+  Application app = add_app();
+  Application other = add_app();
+  EventType type;
+  type.name = "user.created";
+  type.created_at = type.updated_at = t0_;
+  must(store().create_event_type(type));
+  auto missing = store().ingest_config(app.id, "no.such.type", "validation:" + app.id);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, ErrorKind::not_found);
+
+  Endpoint first = add_endpoint(app.id);
+  Endpoint second = add_endpoint(app.id);
+  add_endpoint(other.id);
+  second.disabled = true;
+  must(store().update_endpoint(second));
+  auto config = must(store().ingest_config(app.id, type.name, "validation:" + app.id));
+  EXPECT_EQ(config.event_type.name, type.name);
+  EXPECT_FALSE(config.validation_setting.has_value());
+  ASSERT_EQ(config.endpoints.size(), 2u);
+  EXPECT_EQ(config.endpoints[0].id, std::min(first.id, second.id));
+  EXPECT_TRUE(config.endpoints[first.id < second.id ? 1 : 0].disabled);
+
+  must(store().set_setting("validation:" + app.id, "strict"));
+  type.archived = true;
+  must(store().update_event_type(type));
+  must(store().delete_endpoint(app.id, first.id));
+  config = must(store().ingest_config(app.id, type.name, "validation:" + app.id));
+  EXPECT_EQ(config.validation_setting, std::optional<std::string>("strict"));
+  EXPECT_TRUE(config.event_type.archived);
+  ASSERT_EQ(config.endpoints.size(), 1u);
+  EXPECT_EQ(config.endpoints[0].id, second.id);
+}
+
 TEST_P(StoreContract, EventTypesListSortedByNameWithPages) {
   std::vector<EventType> types;
   for (std::string name : {"c.x", "a.x", "d.x", "b.x"}) {

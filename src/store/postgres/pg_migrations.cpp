@@ -134,7 +134,34 @@ CREATE TABLE settings (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations{kV1};
+// The version of the configuration a message create reads (event types, endpoints, settings), counted by
+// the database: every transaction that writes one of those rows bumps it as it commits, so a node that
+// reads it knows whether what it cached is still exact (docs/DESIGN.md, "PostgreSQL: the ingest
+// configuration is cached"). The triggers are deferred to the commit, so the one row is locked only then,
+// by a transaction that holds every other lock it needs already: no deadlock can form through it.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE config_version (
+  one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+  version BIGINT NOT NULL
+);
+INSERT INTO config_version (version) VALUES (1);
+
+CREATE FUNCTION bump_config_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE config_version SET version = version + 1;
+  RETURN NULL;
+END
+$$;
+
+CREATE CONSTRAINT TRIGGER event_types_bump_config AFTER INSERT OR UPDATE OR DELETE ON event_types
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_config_version();
+CREATE CONSTRAINT TRIGGER endpoints_bump_config AFTER INSERT OR UPDATE OR DELETE ON endpoints
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_config_version();
+CREATE CONSTRAINT TRIGGER settings_bump_config AFTER INSERT OR UPDATE OR DELETE ON settings
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_config_version();
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations{kV1, kV2};
 
 // An arbitrary constant: the advisory lock key every hookd node takes while migrating.
 constexpr std::string_view kMigrationLockKey = "7261837420";

@@ -180,11 +180,12 @@ Result<EventType> PgStore::create_event_type(const EventType& type) {
   });
 }
 
+Result<EventType> PgStore::load_event_type(PgConnection& conn, std::string_view name) {
+  return query_one<EventType>(conn, kSelectEventType, Params(name), "event type not found", read_event_type);
+}
+
 Result<EventType> PgStore::get_event_type(std::string_view name) {
-  return read([&](PgConnection& conn) {
-    return query_one<EventType>(conn, kSelectEventType, Params(name), "event type not found",
-                                read_event_type);
-  });
+  return read([&](PgConnection& conn) { return load_event_type(conn, name); });
 }
 
 Result<EventType> PgStore::update_event_type(const EventType& t) {
@@ -235,13 +236,15 @@ Result<int> PgStore::import_event_types(std::span<const EventType> types, bool o
 
 // ---- settings and idempotency records ----
 
+Result<std::optional<std::string>> PgStore::load_setting(PgConnection& conn, std::string_view key) {
+  auto result = conn.exec("SELECT value FROM settings WHERE key = $1", Params(key));
+  if (!result) return std::unexpected(result.error());
+  if (result->rows() == 0) return std::optional<std::string>();
+  return std::optional<std::string>(result->row(0).text(0));
+}
+
 Result<std::optional<std::string>> PgStore::get_setting(std::string_view key) {
-  return read([&](PgConnection& conn) -> Result<std::optional<std::string>> {
-    auto result = conn.exec("SELECT value FROM settings WHERE key = $1", Params(key));
-    if (!result) return std::unexpected(result.error());
-    if (result->rows() == 0) return std::optional<std::string>();
-    return std::optional<std::string>(result->row(0).text(0));
-  });
+  return read([&](PgConnection& conn) { return load_setting(conn, key); });
 }
 
 Result<void> PgStore::set_setting(std::string_view key, std::string_view value) {

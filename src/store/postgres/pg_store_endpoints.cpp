@@ -26,6 +26,9 @@ Error uid_conflict(Error error, const Endpoint& ep) {
       fmt::format("an endpoint with uid '{}' already exists in this application", ep.uid.value_or(ep.id)));
 }
 
+const std::string kSelectAllEndpoints =
+    fmt::format("SELECT {} FROM endpoints WHERE app_id = $1 ORDER BY id", kEndpointColumns);
+
 }  // namespace
 
 Result<EndpointStats> count_deliveries_by_status(PgConnection& conn, std::string_view sql,
@@ -134,16 +137,16 @@ Result<Page<Endpoint>> PgStore::list_endpoints(std::string_view app_id, const Pa
   });
 }
 
+Result<std::vector<Endpoint>> PgStore::load_all_endpoints(PgConnection& conn, std::string_view app_id) const {
+  auto result = conn.exec(kSelectAllEndpoints, Params(app_id));
+  if (!result) return std::unexpected(result.error());
+  std::vector<StoredEndpoint> out;
+  for (int i = 0; i < result->rows(); ++i) out.push_back(read_stored_endpoint(result->row(i)));
+  return open_endpoints(keyring_.get(), std::move(out));
+}
+
 Result<std::vector<Endpoint>> PgStore::all_endpoints(std::string_view app_id) {
-  return read([&](PgConnection& conn) -> Result<std::vector<Endpoint>> {
-    auto result =
-        conn.exec(fmt::format("SELECT {} FROM endpoints WHERE app_id = $1 ORDER BY id", kEndpointColumns),
-                  Params(app_id));
-    if (!result) return std::unexpected(result.error());
-    std::vector<StoredEndpoint> out;
-    for (int i = 0; i < result->rows(); ++i) out.push_back(read_stored_endpoint(result->row(i)));
-    return open_endpoints(keyring_.get(), std::move(out));
-  });
+  return read([&](PgConnection& conn) { return load_all_endpoints(conn, app_id); });
 }
 
 Result<EndpointStats> PgStore::endpoint_stats(std::string_view app_id, std::string_view endpoint_id,

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/config_cache.hpp"
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_listener.hpp"
 #include "store/postgres/pg_pool.hpp"
@@ -56,6 +57,8 @@ class PgStore final : public Store {
                                        std::optional<TimePoint> until) override;
   Result<int> reseal_endpoint_secrets() override;
 
+  Result<IngestConfig> ingest_config(std::string_view app_id, std::string_view event_type,
+                                     std::string_view setting_key) override;
   Result<CreatedMessage> create_message(const NewMessage& message) override;
   Result<Message> get_message(std::string_view app_id, std::string_view id_or_event_id) override;
   Result<Page<Message>> list_messages(std::string_view app_id, const MessageFilter& filter,
@@ -143,6 +146,10 @@ class PgStore final : public Store {
   }
 
   Result<void> notify_others(PgConnection& conn);
+  // The reads behind get_event_type, get_setting and all_endpoints, on the caller's connection.
+  static Result<EventType> load_event_type(PgConnection& conn, std::string_view name);
+  static Result<std::optional<std::string>> load_setting(PgConnection& conn, std::string_view key);
+  Result<std::vector<Endpoint>> load_all_endpoints(PgConnection& conn, std::string_view app_id) const;
   const std::string& token() const { return token_; }
 
   // The work of claim_due and record_outcomes inside the caller's transaction.
@@ -155,6 +162,8 @@ class PgStore final : public Store {
   std::unique_ptr<ConnectionPool> pool_;
   const std::string token_;  // this store's NOTIFY payload, to ignore its own notices
   const std::shared_ptr<const SecretKeyring> keyring_;  // seals endpoint secrets (store/secret_columns)
+  // What ingest_config read, valid while the database's config_version is the one it was read under.
+  ConfigCache config_;
   std::mutex listener_mutex_;
   std::function<void()> listener_;
   std::unique_ptr<WorkNotificationListener> listener_thread_;  // started with the first listener
