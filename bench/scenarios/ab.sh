@@ -3,15 +3,30 @@
 # hookd binaries, alternating A B A B ... in one invocation, so both see the same machine noise; prints
 # each run and the ratio of the medians. For judging a change: build the old commit elsewhere and run
 #   bench/scenarios/ab.sh OLD/hookd build/hookd          (AB_ROUNDS, default 3; BENCH_SECONDS per run)
+# AB_STORE=postgres runs both on one throwaway PostgreSQL cluster (scripts/pg-cluster.sh, durable settings),
+# each run on a new database of its own, instead of the embedded SQLite store.
 source "$(dirname "$0")/../lib.sh"
 A_BIN="$1"; B_BIN="$2"; ROUNDS="${AB_ROUNDS:-3}"
 need "$A_BIN"; need "$B_BIN"
+STORE_ARGS=()
+if [ "${AB_STORE:-sqlite}" = postgres ]; then
+  # The cluster's directory must be reachable by the unprivileged user that runs postgres: not inside $WORK.
+  PG_DIR=$(mktemp -d /tmp/hookd-bench-pg-XXXXXX)
+  trap 'scripts/pg-cluster.sh stop "$PG_DIR" >/dev/null 2>&1 || true; bench_cleanup' EXIT
+  PG_URL=$(scripts/pg-cluster.sh start "$PG_DIR")
+  export HOOKD_SECRET_KEY=${HOOKD_SECRET_KEY:-$("$A_BIN" secrets generate-key)}
+fi
 start_nginx
 make_payloads
 run_one() {  # binary -> "msg/s cpu_s_per_1000_msgs"
   HOOKD_BIN="$1"
   rm -rf "$WORK/data"
-  start_hookd "$WORK/data" --catalog booking-platform
+  if [ -n "${PG_URL:-}" ]; then
+    local db="hookd_ab_$(date +%s%N)"  # run_one runs in a subshell: no counter survives it
+    psql "$PG_URL" -q -c "CREATE DATABASE $db"
+    STORE_ARGS=(--store "${PG_URL%/postgres}/$db")
+  fi
+  start_hookd "$WORK/data" --catalog booking-platform "${STORE_ARGS[@]}"
   api POST /api/v1/app '{"name":"bench","uid":"bench"}' >/dev/null
   api POST /api/v1/app/bench/endpoint "{\"url\":\"http://127.0.0.1:$NGINX_PORT/hook\"}" >/dev/null
   local cpu0 rate cpu1 total
