@@ -106,9 +106,15 @@ api() { curl -sf -H "authorization: Bearer $TOKEN" -H "content-type: application
 # awk reads to the end: leaving early would fail curl with a broken pipe (exit 23), and pipefail with it.
 metric() { curl -sf "http://127.0.0.1:$HOOKD_PORT/metrics" | awk -v n="$1" '$1 == n && v == "" {v = $2} END {print v}'; }
 
+# The writer's durable commits so far, from /metrics, as "ALL SLOW": all of them, and those over 10 ms (every
+# create waits for one, so a slow one, a disk stall or a starved writer, holds up every message behind it).
+durable_commits() {
+  local all fast
+  all=$(metric 'hookd_store_durable_commit_seconds_bucket{le="+Inf"}')
+  fast=$(metric 'hookd_store_durable_commit_seconds_bucket{le="0.01"}')
+  echo "${all:-0} $(( ${all:-0} - ${fast:-0} ))"
+}
 # The median of the numbers given as arguments.
-# The writer's durable commits that took at most $1 seconds so far (+Inf: all of them), from /metrics.
-commits_within() { metric "hookd_store_durable_commit_seconds_bucket{le=\"$1\"}"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 # CPU seconds (utime + stime) and peak RSS (VmHWM, KiB) of a live process.

@@ -38,7 +38,7 @@ api POST /api/v1/app/iso-base/endpoint "{\"url\":\"http://127.0.0.1:$RECEIVER_PO
 # slow_seconds: when, in seconds from the run's start, the slowest hundredth were sent).
 one_run() {
   local c0; c0=$(cpu_seconds "$HOOKD_PID")
-  local all0 fast0; all0=$(commits_within +Inf); fast0=$(commits_within 0.01)
+  local all0 slow0; read -r all0 slow0 <<<"$(durable_commits)"
   local load; load=$("$LOADGEN_BIN" --url "http://127.0.0.1:$HOOKD_PORT/api/v1/app/iso-$1/msg" \
     --token "$TOKEN" --body-file "$WORK/body.json" --rate "$RATE" --seconds "$SECS")
   wait_receiver $(( $(json "$load" ok) * 10 )) 60 "/$1/"
@@ -46,8 +46,8 @@ one_run() {
   P50=$(json "$s" p50_ms); P99=$(json "$s" p99_ms); COUNT=$(json "$s" count); SLOW_SECONDS=$(json "$s" slow_seconds)
   CPU_1K=$(calc "($(cpu_seconds "$HOOKD_PID") - $c0) / ($COUNT / 1000)")
   ACHIEVED=$(json "$load" rate_achieved)
-  local all1 fast1; all1=$(commits_within +Inf); fast1=$(commits_within 0.01)
-  SLOW="$(( (all1 - all0) - (fast1 - fast0) )) / $((all1 - all0))"
+  local all1 slow1; read -r all1 slow1 <<<"$(durable_commits)"
+  SLOW="$((slow1 - slow0)) / $((all1 - all0))"
   LAG=$(json "$load" worst_lag_ms)
 }
 
