@@ -77,6 +77,31 @@ class PostgresStore : public ::testing::Test {
     return must(store.create_message(NewMessage{msg, std::move(endpoints), std::nullopt}), "create_message")
         .message.id;
   }
+  EventType add_event_type(Store& store, std::string name) {
+    EventType type;
+    type.name = std::move(name);
+    type.created_at = type.updated_at = t0_;
+    return must(store.create_event_type(type), "create_event_type");
+  }
+  // The outcome of one attempt at `claimed`, answered `status` (2xx: success), made at t0_ + `after`.
+  AttemptOutcome outcome_of(const ClaimedDelivery& claimed, const Endpoint& ep, int status,
+                            Millis after = Millis{0}) {
+    const bool success = status >= 200 && status < 300;
+    AttemptOutcome o;
+    o.delivery_id = claimed.delivery.id;
+    o.attempt.id = ids_.next(id_prefix::attempt);
+    o.attempt.msg_id = claimed.delivery.msg_id;
+    o.attempt.endpoint_id = ep.id;
+    o.attempt.app_id = ep.app_id;
+    o.attempt.url = ep.url;
+    o.attempt.timestamp = t0_ + after;
+    o.attempt.status = success ? AttemptStatus::success : AttemptStatus::fail;
+    o.attempt.response_status_code = status;
+    o.next_status = success ? DeliveryStatus::succeeded : DeliveryStatus::pending;
+    if (!success) o.next_attempt_at = t0_ + 1h;
+    o.endpoint_succeeded = success;
+    return o;
+  }
   static ClaimOptions claim_options(std::string owner, int limit, Millis lease = 60s) {
     ClaimOptions options;
     options.owner = std::move(owner);
@@ -226,20 +251,7 @@ TEST_F(PostgresStore, OutcomesRewriteAnEndpointRowOnlyWhenItsStreakChanges) {
   auto claimed = must(store->claim_due(t0_, claim_options("node", 10)));
   ASSERT_EQ(claimed.size(), 6u);
   auto outcome = [&](std::size_t i, bool success) {
-    AttemptOutcome o;
-    o.delivery_id = claimed[i].delivery.id;
-    o.attempt.id = ids_.next(id_prefix::attempt);
-    o.attempt.msg_id = claimed[i].delivery.msg_id;
-    o.attempt.endpoint_id = ep.id;
-    o.attempt.app_id = app.id;
-    o.attempt.url = ep.url;
-    o.attempt.timestamp = t0_ + std::chrono::seconds(i);
-    o.attempt.status = success ? AttemptStatus::success : AttemptStatus::fail;
-    o.attempt.response_status_code = success ? 200 : 500;
-    o.next_status = success ? DeliveryStatus::succeeded : DeliveryStatus::pending;
-    if (!success) o.next_attempt_at = t0_ + 1h;
-    o.endpoint_succeeded = success;
-    return o;
+    return outcome_of(claimed[i], ep, success ? 200 : 500, std::chrono::seconds(i));
   };
   const std::string row_version = "SELECT xmin::text::bigint FROM endpoints WHERE id = '" + ep.id + "'";
   auto record = [&](std::vector<AttemptOutcome> batch) { must(store->record_outcomes(batch), "record"); };
@@ -266,10 +278,7 @@ TEST_F(PostgresStore, TheCachedIngestConfigSeesEveryWriteOfAnotherNodeAtOnce) {
   auto node_a = open_node(url_);
   auto node_b = open_node(url_);
   Application app = add_app(*node_a);
-  EventType type;
-  type.name = "user.created";
-  type.created_at = type.updated_at = t0_;
-  must(node_a->create_event_type(type), "create_event_type");
+  EventType type = add_event_type(*node_a, "user.created");
   const std::string key = "validation:" + app.id;
   auto config = [&] { return must(node_a->ingest_config(app.id, type.name, key), "ingest_config"); };
   auto endpoint_ids = [&] {
@@ -298,16 +307,7 @@ TEST_F(PostgresStore, TheCachedIngestConfigSeesEveryWriteOfAnotherNodeAtOnce) {
   add_message(*node_b, app.id, {ep.id});
   auto claimed = must(node_b->claim_due(t0_, claim_options("b", 10)));
   ASSERT_EQ(claimed.size(), 1u);
-  AttemptOutcome gone;
-  gone.delivery_id = claimed[0].delivery.id;
-  gone.attempt.id = ids_.next(id_prefix::attempt);
-  gone.attempt.msg_id = claimed[0].delivery.msg_id;
-  gone.attempt.endpoint_id = ep.id;
-  gone.attempt.app_id = app.id;
-  gone.attempt.url = ep.url;
-  gone.attempt.timestamp = t0_;
-  gone.attempt.status = AttemptStatus::fail;
-  gone.attempt.response_status_code = 410;
+  AttemptOutcome gone = outcome_of(claimed[0], ep, 410);
   gone.next_status = DeliveryStatus::failed;
   gone.disable_endpoint = true;
   must(node_b->record_outcomes(std::vector<AttemptOutcome>{gone}), "record_outcomes");
@@ -326,10 +326,7 @@ TEST_F(PostgresStore, TheCachedIngestConfigSeesEveryWriteOfAnotherNodeAtOnce) {
 TEST_F(PostgresStore, TheIngestConfigIsServedFromMemoryWhileTheVersionStands) {
   auto node = open_node(url_);
   Application app = add_app(*node);
-  EventType type;
-  type.name = "user.created";
-  type.created_at = type.updated_at = t0_;
-  must(node->create_event_type(type), "create_event_type");
+  EventType type = add_event_type(*node, "user.created");
   Endpoint ep = add_endpoint(*node, app.id);
   const std::string key = "validation:" + app.id;
   ASSERT_FALSE(must(node->ingest_config(app.id, type.name, key)).endpoints.at(0).disabled);
