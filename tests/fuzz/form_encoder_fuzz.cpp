@@ -1,8 +1,8 @@
 // libFuzzer target for delivery::form_encode. Arbitrary bytes are parsed with json_text::parse; for JSON
 // objects the form body must (1) succeed, (2) contain only the serializer's output alphabet, and (3) decode,
-// with a WHATWG-style form decoder written here independently of the encoder, into exactly the expected
-// pairs: the set options first, then each payload field in order; flat scalar fields and scalar arrays with
-// their exact values, nested fields as `key[...]` names. Non-objects must be refused.
+// with a WHATWG-style form decoder written independently of the encoder (tests/support), into exactly the
+// expected pairs: the set options first, then each payload field in order; flat scalar fields and scalar
+// arrays with their exact values, nested fields as `key[...]` names. Non-objects must be refused.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -11,60 +11,21 @@
 #include <utility>
 #include <vector>
 
+#include "../support/form_decode.hpp"
 #include "core/json_text.hpp"
 #include "delivery/form_encoder.hpp"
 
 namespace {
 
 using hookd::json_text::Value;
-using Pairs = std::vector<std::pair<std::string, std::string>>;
+using Pairs = hookd::test_support::FormPairs;
+using hookd::test_support::form_decode;
 
 [[noreturn]] void broken(std::string_view what, std::string_view input, std::string_view body = {}) {
   std::fprintf(stderr, "invariant broken: %.*s\ninput: %.*s\nbody: %.*s\n", static_cast<int>(what.size()),
                what.data(), static_cast<int>(input.size()), input.data(), static_cast<int>(body.size()),
                body.data());
   std::abort();
-}
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-// WHATWG application/x-www-form-urlencoded parsing: sequences split on '&', empty ones skipped, name and
-// value split on the first '='.
-Pairs decode(std::string_view body) {
-  Pairs pairs;
-  std::size_t start = 0;
-  while (start <= body.size()) {
-    std::size_t amp = body.find('&', start);
-    if (amp == std::string_view::npos) amp = body.size();
-    const std::string_view part = body.substr(start, amp - start);
-    if (!part.empty()) {
-      const std::size_t eq = part.find('=');
-      pairs.emplace_back(percent_decode(part.substr(0, eq)),
-                         eq == std::string_view::npos ? std::string() : percent_decode(part.substr(eq + 1)));
-    }
-    start = amp + 1;
-  }
-  return pairs;
 }
 
 // docs/form-encoding.md, restated: how one scalar reads once decoded.
@@ -122,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (body->find_first_not_of(kAlphabet) != std::string::npos)
     broken("character outside the alphabet", text, *body);
 
-  const Pairs pairs = decode(*body);
+  const Pairs pairs = form_decode(*body);
   std::size_t at = 0;
   auto expect_pair = [&](std::string_view name, std::string_view value) {
     if (at >= pairs.size() || pairs[at].first != name || pairs[at].second != value) {

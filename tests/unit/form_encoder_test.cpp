@@ -6,53 +6,16 @@
 #include <utility>
 #include <vector>
 
+#include "../support/form_decode.hpp"
+
 using hookd::delivery::form_encode;
 using hookd::delivery::form_escape;
 using hookd::delivery::FormOptions;
 
 namespace {
 
-using Pairs = std::vector<std::pair<std::string, std::string>>;
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-// A decoder written from the WHATWG application/x-www-form-urlencoded parser: split on '&', then on the
-// first '=', '+' is a space, %XX is a byte. Independent of the encoder under test.
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-Pairs decode(std::string_view body) {
-  Pairs pairs;
-  while (!body.empty()) {
-    const std::size_t amp = body.find('&');
-    const std::string_view part = body.substr(0, amp);
-    if (!part.empty()) {
-      const std::size_t eq = part.find('=');
-      pairs.emplace_back(percent_decode(part.substr(0, eq)),
-                         eq == std::string_view::npos ? std::string() : percent_decode(part.substr(eq + 1)));
-    }
-    if (amp == std::string_view::npos) break;
-    body.remove_prefix(amp + 1);
-  }
-  return pairs;
-}
+using Pairs = hookd::test_support::FormPairs;
+using hookd::test_support::form_decode;
 
 std::string encode(std::string_view json, const FormOptions& options = {}) {
   auto r = form_encode(json, options);
@@ -81,7 +44,7 @@ TEST(FormEncoder, ScalarStringsAreUtf8PercentEncoded) {
 TEST(FormEncoder, NumbersKeepTheirLexeme) {
   EXPECT_EQ(encode(R"({"total":25.00,"n":-0,"big":12345678901234567890,"e":1E+2,"f":1e-7})"),
             "total=25.00&n=-0&big=12345678901234567890&e=1E%2B2&f=1e-7");
-  EXPECT_EQ(decode(encode(R"({"e":1E+2})"))[0].second, "1E+2");
+  EXPECT_EQ(form_decode(encode(R"({"e":1E+2})"))[0].second, "1E+2");
 }
 
 TEST(FormEncoder, BooleansAreOneAndZeroLikePhp) {
@@ -94,31 +57,31 @@ TEST(FormEncoder, NullIsAnEmptyValueWithTheKeyPresent) {
 
 TEST(FormEncoder, ArraysOfScalarsAreCommaJoined) {
   EXPECT_EQ(encode(R"({"itemsId":[5,9,7]})"), "itemsId=5%2C9%2C7");
-  EXPECT_EQ(decode(encode(R"({"itemsId":[5,9,7]})")), (Pairs{{"itemsId", "5,9,7"}}));
+  EXPECT_EQ(form_decode(encode(R"({"itemsId":[5,9,7]})")), (Pairs{{"itemsId", "5,9,7"}}));
   // Each element by the scalar rules; commas inside elements are not escaped (as the platform does).
-  EXPECT_EQ(decode(encode(R"({"m":["a b",2.50,true,false,null,"x,y"]})")),
+  EXPECT_EQ(form_decode(encode(R"({"m":["a b",2.50,true,false,null,"x,y"]})")),
             (Pairs{{"m", "a b,2.50,1,0,,x,y"}}));
 }
 
 TEST(FormEncoder, EmptyArraysAndObjectsAreEmptyValues) {
   EXPECT_EQ(encode(R"({"a":[],"o":{},"z":1})"), "a=&o=&z=1");
-  EXPECT_EQ(decode(encode(R"({"n":{"e":{}}})")), (Pairs{{"n[e]", ""}}));
+  EXPECT_EQ(form_decode(encode(R"({"n":{"e":{}}})")), (Pairs{{"n[e]", ""}}));
 }
 
 TEST(FormEncoder, NestedObjectsUseBracketNotation) {
   EXPECT_EQ(encode(R"({"a":{"b":1,"c":{"d":"x y"}}})"), "a%5Bb%5D=1&a%5Bc%5D%5Bd%5D=x+y");
-  EXPECT_EQ(decode(encode(R"({"a":{"b":1,"c":{"d":"x y"},"l":[1,2]}})")),
+  EXPECT_EQ(form_decode(encode(R"({"a":{"b":1,"c":{"d":"x y"},"l":[1,2]}})")),
             (Pairs{{"a[b]", "1"}, {"a[c][d]", "x y"}, {"a[l]", "1,2"}}));
 }
 
 TEST(FormEncoder, ArraysOfObjectsUseIndexedBrackets) {
-  EXPECT_EQ(decode(encode(R"({"items":[{"sku":"bici001","qty":1},{"sku":"btl001","qty":3}]})")),
+  EXPECT_EQ(form_decode(encode(R"({"items":[{"sku":"bici001","qty":1},{"sku":"btl001","qty":3}]})")),
             (Pairs{{"items[0][sku]", "bici001"},
                    {"items[0][qty]", "1"},
                    {"items[1][sku]", "btl001"},
                    {"items[1][qty]", "3"}}));
   // An array with any non-scalar element is indexed throughout; inner scalar arrays are still joined.
-  EXPECT_EQ(decode(encode(R"({"m":[1,{"k":null},[2,3],[],[[4]]]})")),
+  EXPECT_EQ(form_decode(encode(R"({"m":[1,{"k":null},[2,3],[],[[4]]]})")),
             (Pairs{{"m[0]", "1"}, {"m[1][k]", ""}, {"m[2]", "2,3"}, {"m[3]", ""}, {"m[4][0]", "4"}}));
 }
 
@@ -138,7 +101,7 @@ TEST(FormEncoder, OptionsComeFirstInBuqOrder) {
 
 TEST(FormEncoder, OptionWinsOverPayloadMemberOfTheSameName) {
   const FormOptions options{.type = "adduser", .auth_id = "real"};
-  EXPECT_EQ(decode(encode(R"({"type":"fake","auth_id":{"x":1},"auth_secret":"kept","a":1})", options)),
+  EXPECT_EQ(form_decode(encode(R"({"type":"fake","auth_id":{"x":1},"auth_secret":"kept","a":1})", options)),
             (Pairs{{"type", "adduser"}, {"auth_id", "real"}, {"auth_secret", "kept"}, {"a", "1"}}));
   // Without options the payload's own fields pass through in payload order.
   EXPECT_EQ(encode(R"({"a":1,"type":"mine"})"), "a=1&type=mine");
@@ -198,7 +161,7 @@ TEST(FormEncoder, BuqPurchaseRoundTripsThroughAStandardDecoder) {
                        {"itemName", "1 clase bici,1 clase pilates,botella de agua"},
                        {"itemprice", "150,150,25.00"}};
   const std::string body = encode(payload, options);
-  EXPECT_EQ(decode(body), expected);
+  EXPECT_EQ(form_decode(body), expected);
   // Only characters the serializer may produce.
   EXPECT_EQ(body.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-._+%=&"),
             std::string::npos);
