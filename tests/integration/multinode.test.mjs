@@ -114,4 +114,39 @@ describe('multi-node on PostgreSQL', () => {
       await receiver.close();
     }
   });
+  test('a create on one node fans out by what another node changed just before it', { timeout: 120000 }, async () => {
+    // Each node serves a create's configuration from memory while the database's config_version stands
+    // (docs/DESIGN.md): node 2 must still see every change node 1 answered before node 2's create began.
+    const receiver = await startReceiver();
+    const store = pg.createDatabase();
+    const n1 = await startHookd({ store, nodeId: 'c1' });
+    const n2 = await startHookd({ store, nodeId: 'c2' });
+    try {
+      for (const name of ['cfg.test', 'cfg.other']) {
+        assert.equal((await n1.api('POST', '/api/v1/event-type', { name, description: name })).status, 201);
+      }
+      const { endpoints: [a] } = await setupTenant(n1, { uid: 'cfg', endpoints: [{ url: `${receiver.url}/a` }] });
+      const fannedOutTo = async () => {  // created on node 2; the outcomes name every endpoint it went to
+        const r = await n2.api('POST', '/api/v1/app/cfg/msg?wait=5', { eventType: 'cfg.test', payload: { n: 1 } });
+        assert.equal(r.status, 202, r.text);
+        return r.json.outcomes.map((o) => o.endpointId).sort();
+      };
+      assert.deepEqual(await fannedOutTo(), [a.id]);
+      assert.deepEqual(await fannedOutTo(), [a.id], 'served again, unchanged');
+      const b = await n1.api('POST', '/api/v1/app/cfg/endpoint', { url: `${receiver.url}/b` });
+      assert.equal(b.status, 201, b.text);
+      assert.deepEqual(await fannedOutTo(), [a.id, b.json.id].sort(), 'an endpoint created on node 1');
+      const filtered = await n1.api('PATCH', `/api/v1/app/cfg/endpoint/${a.id}`, { filterTypes: ['cfg.other'] });
+      assert.equal(filtered.status, 200, filtered.text);
+      assert.deepEqual(await fannedOutTo(), [b.json.id], 'a filter set on node 1');
+      assert.equal((await n1.api('DELETE', `/api/v1/app/cfg/endpoint/${b.json.id}`)).status, 204);
+      assert.deepEqual(await fannedOutTo(), [], 'an endpoint deleted on node 1');
+      assert.equal((await n1.api('DELETE', '/api/v1/event-type/cfg.test')).status, 204);
+      const archived = await n2.api('POST', '/api/v1/app/cfg/msg', { eventType: 'cfg.test', payload: { n: 1 } });
+      assert.equal(archived.status, 422, `an event type archived on node 1: ${archived.status} ${archived.text}`);
+    } finally {
+      for (const h of [n1, n2]) { await h.stop().catch(() => {}); h.cleanup(); }
+      await receiver.close();
+    }
+  });
 });
