@@ -20,6 +20,7 @@
 #include "pg_cluster.hpp"
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_migrations.hpp"
+#include "store/postgres/pg_notifier.hpp"
 #include "store/postgres/pg_store.hpp"
 #include "store/store.hpp"
 
@@ -472,6 +473,36 @@ TEST_F(PostgresStore, NewWorkOnOneNodeWakesTheOther) {
   EXPECT_EQ(woken_a.load(), 2);
   node_a->set_work_listener(nullptr);
   node_b->set_work_listener(nullptr);
+}
+
+// The other nodes hear of new work from a notifier that sends after the work's commit, so that creates never
+// NOTIFY (PostgreSQL serializes the commits of notifying transactions). A burst of work is one notice, and
+// work after the pause is told again.
+TEST_F(PostgresStore, ABurstOfWorkIsToldToTheOtherNodesOnceAndLaterWorkAgain) {
+  auto listener = must(postgres::PgConnection::connect(url_), "connect");
+  must(listener.exec_script("LISTEN hookd_work"), "listen");
+  // Notices with `token` received within `wait`.
+  auto received = [&](const std::string& token, std::chrono::milliseconds wait) {
+    int count = 0;
+    const auto until = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < until) {
+      PQconsumeInput(listener.raw());
+      while (PGnotify* notice = PQnotifies(listener.raw())) {
+        if (token == notice->extra) ++count;
+        PQfreemem(notice);
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    return count;
+  };
+  postgres::WorkNotifier notifier(url_, "token-1", 200ms);
+  for (int i = 0; i < 1000; ++i) notifier.request();
+  const int burst = received("token-1", 1s);
+  EXPECT_GE(burst, 1) << "the burst was not told";
+  EXPECT_LE(burst, 2) << "each request was told on its own";
+  EXPECT_EQ(notifier.sent(), static_cast<std::uint64_t>(burst));
+  notifier.request();
+  EXPECT_EQ(received("token-1", 1s), 1) << "work after the pause was not told";
 }
 
 TEST_F(PostgresStore, SurvivesItsConnectionsBeingKilled) {

@@ -1,8 +1,8 @@
 #pragma once
 // Wakes this node when another node (process) adds due work: a dedicated connection LISTENs on
-// `hookd_work` in a background thread. Writers send `NOTIFY hookd_work, <their store's token>` inside the
-// transaction that added the work, so the notice arrives only once it is committed; notices carrying our
-// own token are ignored (the writing call already woke this node's dispatcher synchronously).
+// `hookd_work` in a background thread. A node that committed due work sends `NOTIFY hookd_work, <its store's
+// token>` afterwards (pg_notifier.hpp); notices carrying our own token are ignored (the writing call
+// already woke this node's dispatcher synchronously).
 #include <atomic>
 #include <functional>
 #include <string>

@@ -52,6 +52,7 @@ PgStore::PgStore(std::string conninfo, std::unique_ptr<ConnectionPool> pool, std
       token_(std::move(token)),
       keyring_(std::move(keyring)) {
   listener_thread_ = std::make_unique<WorkNotificationListener>(conninfo_, token_, [this] { wake_local(); });
+  notifier_ = std::make_unique<WorkNotifier>(conninfo_, token_);
 }
 
 PgStore::~PgStore() {
@@ -70,12 +71,6 @@ void PgStore::wake_local() {
     listener = listener_;
   }
   if (listener) listener();
-}
-
-Result<void> PgStore::notify_others(PgConnection& conn) {
-  auto r = conn.exec("SELECT pg_notify($1, $2)", Params(kWorkChannel, token_));
-  if (!r) return std::unexpected(r.error());
-  return {};
 }
 
 // ---- applications ----

@@ -13,18 +13,18 @@
 #include "store/config_cache.hpp"
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_listener.hpp"
+#include "store/postgres/pg_notifier.hpp"
 #include "store/postgres/pg_pool.hpp"
 #include "store/row_mapping.hpp"
 #include "store/store.hpp"
 
 namespace hookd::store::postgres {
 
-// What a write transaction gets: its connection, and a flag to set when it added due work (the commit then
-// carries a NOTIFY for other nodes, and this node's listener is called once it is committed).
+// What a write transaction gets: its connection, and a flag to set when it added due work (once it is
+// committed, this node's listener is called and the other nodes are notified: pg_notifier.hpp).
 struct WriteTx {
   PgConnection& conn;
   bool added_due_work = false;
-  bool others_notified = false;  // the work's own statement sent the NOTIFY (a round trip saved)
 };
 
 class PgStore final : public Store {
@@ -131,8 +131,7 @@ class PgStore final : public Store {
       WriteTx tx{conn};
       R out = fn(tx);
       Result<void> committed;
-      if (out && tx.added_due_work && !tx.others_notified) committed = notify_others(conn);
-      if (out && committed) committed = conn.exec_script("COMMIT");
+      if (out) committed = conn.exec_script("COMMIT");
       if (!out || !committed) {
         (void)conn.exec_script("ROLLBACK");
         const Error& error = !out ? out.error() : committed.error();
@@ -140,17 +139,18 @@ class PgStore final : public Store {
         if (!out) return out;
         return std::unexpected(committed.error());
       }
-      if (tx.added_due_work) wake_local();
+      if (tx.added_due_work) {
+        wake_local();
+        notifier_->request();
+      }
       return out;
     }
   }
 
-  Result<void> notify_others(PgConnection& conn);
   // The reads behind get_event_type, get_setting and all_endpoints, on the caller's connection.
   static Result<EventType> load_event_type(PgConnection& conn, std::string_view name);
   static Result<std::optional<std::string>> load_setting(PgConnection& conn, std::string_view key);
   Result<std::vector<Endpoint>> load_all_endpoints(PgConnection& conn, std::string_view app_id) const;
-  const std::string& token() const { return token_; }
 
   // The work of claim_due and record_outcomes inside the caller's transaction.
   static Result<std::vector<ClaimedDelivery>> claim_in(WriteTx& tx, TimePoint now,
@@ -167,6 +167,7 @@ class PgStore final : public Store {
   std::mutex listener_mutex_;
   std::function<void()> listener_;
   std::unique_ptr<WorkNotificationListener> listener_thread_;  // started with the first listener
+  std::unique_ptr<WorkNotifier> notifier_;
 };
 
 // Shared by the pg_store_*.cpp files.
