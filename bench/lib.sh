@@ -54,6 +54,22 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
+# A throwaway PostgreSQL cluster (scripts/pg-cluster.sh, durable settings) for this run, stopped at exit:
+# sets PG_URL, and HOOKD_SECRET_KEY (made with the hookd binary $1) unless it is set, since nodes on one
+# store share the key sealing endpoint secrets (docs/RELIABILITY.md).
+start_pg_cluster() {
+  # The cluster's directory must be reachable by the unprivileged user that runs postgres: not inside $WORK.
+  PG_DIR=$(mktemp -d /tmp/hookd-bench-pg-XXXXXX)
+  trap 'scripts/pg-cluster.sh stop "$PG_DIR" >/dev/null 2>&1 || true; bench_cleanup' EXIT
+  PG_URL=$(scripts/pg-cluster.sh start "$PG_DIR")
+  export HOOKD_SECRET_KEY=${HOOKD_SECRET_KEY:-$("$1" secrets generate-key)}
+}
+# Creates database $1 on the cluster and prints its URL.
+new_pg_database() {
+  psql "$PG_URL" -q -c "CREATE DATABASE $1"
+  echo "${PG_URL%/postgres}/$1"
+}
+
 log() { echo "  [$(date +%H:%M:%S)] $*" >&2; }
 calc() { node -e "const v=($1);console.log(Number.isFinite(v)?(Math.abs(v)>=100?v.toFixed(0):v.toFixed(3)):'n/a')"; }
 need() { [ -x "$1" ] || { echo "missing $1 (build it: make build, or set HOOKD_BIN)" >&2; exit 2; }; }

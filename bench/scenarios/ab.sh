@@ -8,25 +8,16 @@
 source "$(dirname "$0")/../lib.sh"
 A_BIN="$1"; B_BIN="$2"; ROUNDS="${AB_ROUNDS:-3}"
 need "$A_BIN"; need "$B_BIN"
-STORE_ARGS=()
-if [ "${AB_STORE:-sqlite}" = postgres ]; then
-  # The cluster's directory must be reachable by the unprivileged user that runs postgres: not inside $WORK.
-  PG_DIR=$(mktemp -d /tmp/hookd-bench-pg-XXXXXX)
-  trap 'scripts/pg-cluster.sh stop "$PG_DIR" >/dev/null 2>&1 || true; bench_cleanup' EXIT
-  PG_URL=$(scripts/pg-cluster.sh start "$PG_DIR")
-  export HOOKD_SECRET_KEY=${HOOKD_SECRET_KEY:-$("$A_BIN" secrets generate-key)}
-fi
+[ "${AB_STORE:-sqlite}" != postgres ] || start_pg_cluster "$A_BIN"
 start_nginx
 make_payloads
 run_one() {  # binary -> "msg/s cpu_s_per_1000_msgs"
   HOOKD_BIN="$1"
   rm -rf "$WORK/data"
-  if [ -n "${PG_URL:-}" ]; then
-    local db="hookd_ab_$(date +%s%N)"  # run_one runs in a subshell: no counter survives it
-    psql "$PG_URL" -q -c "CREATE DATABASE $db"
-    STORE_ARGS=(--store "${PG_URL%/postgres}/$db")
-  fi
-  start_hookd "$WORK/data" --catalog booking-platform "${STORE_ARGS[@]}"
+  local store_args=()
+  # run_one runs in a subshell: no counter survives it, so the database is named by the time.
+  [ -z "${PG_URL:-}" ] || store_args=(--store "$(new_pg_database "hookd_ab_$(date +%s%N)")")
+  start_hookd "$WORK/data" --catalog booking-platform "${store_args[@]}"
   api POST /api/v1/app '{"name":"bench","uid":"bench"}' >/dev/null
   api POST /api/v1/app/bench/endpoint "{\"url\":\"http://127.0.0.1:$NGINX_PORT/hook\"}" >/dev/null
   local cpu0 rate cpu1 total

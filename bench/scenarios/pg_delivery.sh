@@ -6,20 +6,14 @@
 source "$(dirname "$0")/../lib.sh"
 need "$HOOKD_BIN"
 DELIVERIES="${PG_DELIVERY_DELIVERIES:-20000}"
-# The cluster's directory must be reachable by the unprivileged user that runs postgres: not inside $WORK.
-PG_DIR=$(mktemp -d /tmp/hookd-bench-pg-XXXXXX)
-trap 'scripts/pg-cluster.sh stop "$PG_DIR" >/dev/null 2>&1 || true; bench_cleanup' EXIT
-PG_URL=$(scripts/pg-cluster.sh start "$PG_DIR")
-export HOOKD_SECRET_KEY=${HOOKD_SECRET_KEY:-$("$HOOKD_BIN" secrets generate-key)}
+start_pg_cluster "$HOOKD_BIN"
 start_nginx
 nginx_ceiling
 make_payloads
 header "delivery on PostgreSQL (preloaded backlog, drained by one hookd node)"
 row "ceiling: wrk -> nginx, keep-alive POST 1 KB" "$CEIL_NGINX req/s" "" ""
 for fanout in ${DELIVERY_FANOUTS:-1 10}; do
-  db="hookd_drain_$fanout"
-  psql "$PG_URL" -q -c "CREATE DATABASE $db"
-  store="${PG_URL%/postgres}/$db"
+  store=$(new_pg_database "hookd_drain_$fanout")
   fanout_endpoints "$fanout"
   log "fan-out $fanout: preloading $DELIVERIES deliveries"
   preload --store "$store" "${ENDPOINT_ARGS[@]}" --messages $((DELIVERIES / fanout))

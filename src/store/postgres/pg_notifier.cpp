@@ -46,7 +46,6 @@ std::uint64_t WorkNotifier::sent() const {
 Result<void> WorkNotifier::send(std::optional<PgConnection>& conn) {
   for (int attempt = 1;; ++attempt) {
     if (!conn || !conn->healthy()) {
-      conn.reset();
       auto connected = PgConnection::connect(conninfo_);
       if (!connected) return std::unexpected(connected.error());
       conn.emplace(std::move(*connected));

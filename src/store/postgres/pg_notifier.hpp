@@ -6,7 +6,7 @@
 // Not inside the transaction that added the work: PostgreSQL serializes the commits of all transactions that
 // sent a NOTIFY (a database-wide lock from before the commit record until the commit is flushed), so creates
 // that each notified could not share a WAL flush and ingest ran at one commit per fsync (docs/DESIGN.md,
-// "Several nodes on PostgreSQL: wake-ups").
+// "Several nodes on PostgreSQL", idle nodes).
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
